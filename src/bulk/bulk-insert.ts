@@ -1,0 +1,42 @@
+import type { EntityManager, ObjectLiteral } from "typeorm";
+import { quotedTable } from "./column-codec";
+import { afterInsert, beforeInsert } from "./events";
+import { planInsert } from "./insert-columns";
+import { applyReturned, assertSameClass, metadataOf, setMissingNullables } from "./rows";
+import { buildInsert } from "./sql";
+import { inTransaction } from "./transaction";
+
+export interface BulkInsertResult {
+  inserted: number;
+}
+
+/**
+ * Inserts `entities` with ONE `INSERT … SELECT … FROM unnest(…) RETURNING …`,
+ * firing beforeInsert/afterInsert as save() does; generated keys, dates,
+ * versions and defaults are merged into the entities before afterInsert.
+ */
+export async function bulkInsert<T extends ObjectLiteral>(manager: EntityManager, entities: T[]): Promise<BulkInsertResult> {
+  if (!entities.length) return { inserted: 0 };
+  const metadata = metadataOf(manager, entities);
+  assertSameClass(metadata, entities);
+  return inTransaction(manager, async (qr) => {
+    await beforeInsert(qr, metadata, entities);
+    // Planned after before-events: listeners may fill columns.
+    const plan = planInsert(metadata, entities);
+    const statement = buildInsert({
+      table: quotedTable(metadata),
+      columns: plan.columns,
+      valueOverrides: plan.valueOverrides,
+      returning: plan.returning,
+    });
+    const params = plan.columns.map((codec) => entities.map((e) => codec.encode(plan.valueOf(codec.column, e))));
+    const rows: ObjectLiteral[] = (await qr.query(statement.sql, params, true)).records;
+    const returned = plan.returning.map((c) => c.column);
+    entities.forEach((entity, i) => {
+      applyReturned(metadata, entity, rows[i], returned);
+      setMissingNullables(metadata, entity);
+    });
+    await afterInsert(qr, metadata, entities);
+    return { inserted: rows.length };
+  });
+}

@@ -1,0 +1,161 @@
+import type { EntityManager, EntityMetadata, ObjectLiteral } from "typeorm";
+import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
+import { codecFor, quotedTable } from "./column-codec";
+import { computeChange, type RowChange } from "./change-set";
+import { BulkWriteError } from "./errors";
+import { afterInsert, afterUpdate, beforeInsert, beforeUpdate } from "./events";
+import { planInsert } from "./insert-columns";
+import { applyReturned, assertSameClass, assertUniqueKeys, keyOf, metadataOf, setMissingNullables } from "./rows";
+import { buildInsert, INSERTED_FLAG } from "./sql";
+import { inTransaction } from "./transaction";
+
+export interface BulkUpsertOptions {
+  /** Property names of a unique key (or the primary key) that identifies a row. */
+  conflictColumns: string[];
+}
+
+export interface BulkUpsertResult<T> {
+  created: number;
+  updated: number;
+  /** Rows that existed and did not change: not written, no events. */
+  unchanged: number;
+  createdEntities: T[];
+  updatedChanges: RowChange<T>[];
+}
+
+/**
+ * The bulk update_or_create: rows that exist (by `conflictColumns`, selected in
+ * the transaction) get beforeUpdate/afterUpdate with databaseEntity; new rows
+ * get beforeInsert/afterInsert. ONE `INSERT … ON CONFLICT … DO UPDATE …
+ * RETURNING …, (xmax = 0)` writes both, so a row someone else creates between
+ * the select and the write becomes an update, never a unique violation.
+ */
+export async function bulkUpsert<T extends ObjectLiteral>(
+  manager: EntityManager,
+  entities: T[],
+  options: BulkUpsertOptions,
+): Promise<BulkUpsertResult<T>> {
+  const empty = { created: 0, updated: 0, unchanged: 0, createdEntities: [], updatedChanges: [] };
+  if (!entities.length) return empty;
+  const metadata = metadataOf(manager, entities);
+  assertSameClass(metadata, entities);
+  const conflict = conflictColumnsOf(metadata, options.conflictColumns);
+  assertUniqueKeys(metadata, entities, conflict);
+
+  return inTransaction(manager, async (qr, txManager) => {
+    const existing = await loadByConflictKey(txManager, metadata, conflict, entities);
+    const fresh: T[] = [];
+    const candidates: { entity: T; databaseEntity: T }[] = [];
+    for (const entity of entities) {
+      const databaseEntity = existing.get(keyOf(metadata, entity, false, conflict));
+      if (!databaseEntity) {
+        fresh.push(entity);
+        continue;
+      }
+      // The entity stands for the existing row: it takes its primary key and the
+      // columns the script did not set, so the diff shows only what changes.
+      adoptUnsetColumns(metadata, entity, databaseEntity);
+      candidates.push({ entity, databaseEntity });
+    }
+    const diff = (list: { entity: T; databaseEntity: T }[]) =>
+      list.map((c) => computeChange(metadata, c.entity, c.databaseEntity)).filter((c): c is RowChange<T> => !!c);
+
+    await beforeInsert(qr, metadata, fresh);
+    const initial = diff(candidates);
+    await beforeUpdate(qr, metadata, initial);
+    const changes = diff(initial);
+    const toWrite = [...fresh, ...changes.map((c) => c.entity)];
+    if (!toWrite.length) return { ...empty, unchanged: entities.length };
+
+    const plan = planInsert(metadata, toWrite);
+    const updateColumns = plan.columns
+      .map((c) => c.column)
+      .filter((c) => c.isUpdate && !c.isPrimary && !c.isCreateDate && !c.isUpdateDate && !c.isVersion && !c.isDiscriminator)
+      .filter((c) => !conflict.includes(c))
+      .map(codecFor);
+    const statement = buildInsert({
+      table: quotedTable(metadata),
+      columns: plan.columns,
+      valueOverrides: plan.valueOverrides,
+      returning: plan.returning,
+      upsert: {
+        conflictColumns: conflict.map(codecFor),
+        updateColumns,
+        updateDate: metadata.updateDateColumn && codecFor(metadata.updateDateColumn),
+        version: metadata.versionColumn && codecFor(metadata.versionColumn),
+      },
+    });
+    const params = plan.columns.map((codec) => toWrite.map((e) => codec.encode(plan.valueOf(codec.column, e))));
+    const rows: ObjectLiteral[] = (await qr.query(statement.sql, params, true)).records;
+
+    const returned = plan.returning.map((c) => c.column);
+    const changeOf = new Map(changes.map((c) => [c.entity, c]));
+    const createdEntities: T[] = [];
+    const updatedChanges: RowChange<T>[] = [];
+    toWrite.forEach((entity, i) => {
+      const row = rows[i];
+      applyReturned(metadata, entity, row, returned);
+      setMissingNullables(metadata, entity);
+      if (row[INSERTED_FLAG]) {
+        createdEntities.push(entity);
+      } else {
+        // Existed at select time, or created by someone else since (a race): either way an update.
+        updatedChanges.push(changeOf.get(entity) ?? racedUpdate(metadata, entity, plan.columns.map((c) => c.column)));
+      }
+    });
+    await afterInsert(qr, metadata, createdEntities);
+    await afterUpdate(qr, metadata, updatedChanges);
+    return {
+      created: createdEntities.length,
+      updated: updatedChanges.length,
+      unchanged: entities.length - toWrite.length,
+      createdEntities,
+      updatedChanges,
+    };
+  });
+}
+
+function conflictColumnsOf(metadata: EntityMetadata, names: string[]): ColumnMetadata[] {
+  if (!names?.length) throw new BulkWriteError("bulkUpsert needs conflictColumns (a unique key of the entity)");
+  return names.map((name) => {
+    const column = metadata.findColumnWithPropertyPath(name) ?? metadata.findColumnWithDatabaseName(name);
+    if (!column) throw new BulkWriteError(`${metadata.name} has no column "${name}" (conflictColumns)`);
+    return column;
+  });
+}
+
+async function loadByConflictKey<T extends ObjectLiteral>(
+  manager: EntityManager,
+  metadata: EntityMetadata,
+  conflict: ColumnMetadata[],
+  entities: T[],
+): Promise<Map<string, T>> {
+  const qb = manager.createQueryBuilder<T>(metadata.target as never, "e");
+  const params: Record<string, unknown> = {};
+  const lists = conflict.map((column, i) => {
+    const codec = codecFor(column);
+    params[`k${i}`] = entities.map((e) => codec.encode(column.getEntityValue(e)));
+    return `CAST(:k${i} AS ${codec.paramType})`;
+  });
+  const tuple = conflict.map((c) => `e.${c.propertyPath}`).join(", ");
+  qb.where(`(${tuple}) IN (SELECT * FROM unnest(${lists.join(", ")}))`, params);
+  const rows = await qb.getMany();
+  return new Map(rows.map((row) => [keyOf(metadata, row, false, conflict), row]));
+}
+
+function adoptUnsetColumns(metadata: EntityMetadata, entity: ObjectLiteral, databaseEntity: ObjectLiteral): void {
+  for (const column of metadata.columns) {
+    if (column.isVirtual) continue;
+    if (column.getEntityValue(entity) === undefined) {
+      const value = column.getEntityValue(databaseEntity);
+      if (value !== undefined) column.setEntityValue(entity, value);
+    }
+  }
+}
+
+// A row created by another transaction between our select and our write: we
+// never saw its previous state, so its update reports every written column.
+function racedUpdate<T extends ObjectLiteral>(metadata: EntityMetadata, entity: T, written: ColumnMetadata[]): RowChange<T> {
+  const updatedColumns = written.filter((c) => !c.isPrimary && c.isUpdate);
+  return { entity, databaseEntity: undefined as unknown as T, updatedColumns, updatedRelations: [], writeColumns: new Set(updatedColumns) };
+}

@@ -1,0 +1,98 @@
+import type { EntityMetadata, ObjectLiteral } from "typeorm";
+import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
+import type { RelationMetadata } from "typeorm/metadata/RelationMetadata";
+import { Subject } from "typeorm/persistence/Subject";
+import { SubjectChangedColumnsComputer } from "typeorm/persistence/SubjectChangedColumnsComputer";
+import { BulkWriteError } from "./errors";
+
+/** What save() would write for one row: computed by TypeORM's own change computer. */
+export interface RowChange<T> {
+  entity: T;
+  databaseEntity: T;
+  /** Columns as save() reports them in `updatedColumns`. */
+  updatedColumns: ColumnMetadata[];
+  updatedRelations: RelationMetadata[];
+  /** Database columns to write (relation changes resolved to their join columns). */
+  writeColumns: Set<ColumnMetadata>;
+}
+
+const computer = new SubjectChangedColumnsComputer();
+
+/**
+ * Diffs an entity against its database state exactly as `save()` does
+ * (TypeORM's SubjectChangedColumnsComputer, pinned in package.json and covered
+ * by test/typeorm-internals.test.ts). Returns undefined when nothing changed.
+ */
+export function computeChange<T extends ObjectLiteral>(
+  metadata: EntityMetadata,
+  entity: T,
+  databaseEntity: T,
+): RowChange<T> | undefined {
+  refuseToManyChanges(metadata, entity, databaseEntity);
+  const subject = new Subject({ metadata, entity, canBeUpdated: true });
+  subject.databaseEntity = databaseEntity;
+  subject.databaseEntityLoaded = true;
+  computer.compute([subject]);
+  if (!subject.mustBeUpdated) return undefined;
+
+  const writeColumns = new Set<ColumnMetadata>();
+  for (const change of subject.changeMaps) {
+    if (change.column) {
+      if (change.column.isUpdate) writeColumns.add(change.column);
+    } else if (change.relation) {
+      for (const joinColumn of change.relation.joinColumns) writeColumns.add(joinColumn);
+    }
+  }
+  for (const column of writeColumns) {
+    if (column.isPrimary) {
+      throw new BulkWriteError(
+        `changing the primary key is not supported: ${metadata.name}.${column.propertyName} of row ${describeKey(metadata, databaseEntity)}`,
+      );
+    }
+  }
+  return {
+    entity,
+    databaseEntity,
+    updatedColumns: subject.diffColumns,
+    updatedRelations: subject.diffRelations,
+    writeColumns,
+  };
+}
+
+/** The value a join column or plain column writes for this entity. */
+export function writeValue(column: ColumnMetadata, entity: ObjectLiteral): unknown {
+  return column.getEntityValue(entity);
+}
+
+// save() writes to-many collections through junction tables and child rows;
+// one statement per chunk can't, so such a change fails loudly instead of being dropped.
+function refuseToManyChanges(metadata: EntityMetadata, entity: ObjectLiteral, databaseEntity: ObjectLiteral) {
+  for (const relation of metadata.relations) {
+    if (!relation.isOneToMany && !relation.isManyToMany) continue;
+    const now = relation.getEntityValue(entity);
+    if (now === undefined) continue;
+    const before = relation.getEntityValue(databaseEntity);
+    if (!sameIds(relation, now, before)) {
+      throw new BulkWriteError(
+        `${metadata.name}.${relation.propertyName} is a ${relation.relationType} collection; ` +
+          `the bulk writer does not write collections (row ${describeKey(metadata, databaseEntity)}). ` +
+          `Change the related rows in their own data script or with the repository.`,
+      );
+    }
+  }
+}
+
+function sameIds(relation: RelationMetadata, a: unknown, b: unknown): boolean {
+  if (!Array.isArray(a) || !Array.isArray(b)) return a === b;
+  if (a.length !== b.length) return false;
+  const key = (x: ObjectLiteral) => JSON.stringify(relation.inverseEntityMetadata.getEntityIdMap(x));
+  const left = a.map(key).sort();
+  const right = b.map(key).sort();
+  return left.every((v, i) => v === right[i]);
+}
+
+export function describeKey(metadata: EntityMetadata, entity: ObjectLiteral): string {
+  const columns = metadata.primaryColumns;
+  if (columns.length === 1) return String(columns[0].getEntityValue(entity));
+  return columns.map((c) => `${c.propertyName}=${String(c.getEntityValue(entity))}`).join(", ");
+}

@@ -1,0 +1,5 @@
+export { bulkInsert, type BulkInsertResult } from "./bulk-insert";
+export { bulkUpdate, type BulkUpdateOptions, type BulkUpdateResult } from "./bulk-update";
+export { bulkUpsert, type BulkUpsertOptions, type BulkUpsertResult } from "./bulk-upsert";
+export { BulkWriteError } from "./errors";
+export { rememberLoaded } from "./snapshots";

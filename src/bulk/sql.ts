@@ -1,0 +1,121 @@
+import type { ColumnCodec } from "./column-codec";
+import { quoteIdent } from "./column-codec";
+
+/**
+ * Pure SQL building for the three bulk statements. Each column travels as ONE
+ * array parameter through `unnest`, so the SQL text depends only on the chunk's
+ * shape (which columns), never on its size or values.
+ */
+
+export interface UpdateShape {
+  table: string;
+  keys: ColumnCodec[];
+  /** Columns to write; `partial` ones carry a per-row flag (written only where the flag is true). */
+  sets: { codec: ColumnCodec; partial: boolean }[];
+  /** Columns set by the database on every update: `CURRENT_TIMESTAMP`. */
+  updateDate?: ColumnCodec;
+  /** Incremented on every update; rows whose version moved since load are left alone. */
+  version?: ColumnCodec;
+  /** Bound the scan to the chunk's key range (single-column keys). */
+  keyRange: boolean;
+  returning: ColumnCodec[];
+}
+
+export interface BuiltStatement {
+  sql: string;
+  /** Order of the array parameters; key range bounds follow them. */
+  params: { codec: ColumnCodec; role: "key" | "value" | "flag" | "version" }[];
+}
+
+const FLAG_TYPE = "boolean[]";
+
+function elementType(codec: ColumnCodec): string {
+  return codec.paramType.slice(0, -2);
+}
+
+export function buildUpdate(shape: UpdateShape): BuiltStatement {
+  const params: BuiltStatement["params"] = [];
+  const aliases: string[] = [];
+  const add = (codec: ColumnCodec, role: BuiltStatement["params"][number]["role"], alias: string) => {
+    params.push({ codec, role });
+    aliases.push(alias);
+    return `$${params.length}::${role === "flag" ? FLAG_TYPE : codec.paramType}`;
+  };
+  const unnestArgs: string[] = [];
+  shape.keys.forEach((k) => unnestArgs.push(add(k, "key", k.name)));
+  shape.sets.forEach((s) => unnestArgs.push(add(s.codec, "value", s.codec.name)));
+  shape.sets.forEach((s, i) => {
+    if (s.partial) unnestArgs.push(add(s.codec, "flag", quoteIdent(`__set_${i}`)));
+  });
+  if (shape.version) unnestArgs.push(add(shape.version, "version", quoteIdent("__loaded_version")));
+
+  const assignments = shape.sets.map((s, i) => {
+    const value = s.codec.read("v");
+    return s.partial
+      ? `${s.codec.name} = CASE WHEN v.${quoteIdent(`__set_${i}`)} THEN ${value} ELSE t.${s.codec.name} END`
+      : `${s.codec.name} = ${value}`;
+  });
+  const written = new Set(shape.sets.map((s) => s.codec.name));
+  if (shape.updateDate && !written.has(shape.updateDate.name)) {
+    assignments.push(`${shape.updateDate.name} = CURRENT_TIMESTAMP`);
+  }
+  if (shape.version && !written.has(shape.version.name)) {
+    assignments.push(`${shape.version.name} = t.${shape.version.name} + 1`);
+  }
+
+  const where = shape.keys.map((k) => `t.${k.name} = v.${k.name}`);
+  if (shape.version) where.push(`t.${shape.version.name} = v.${quoteIdent("__loaded_version")}`);
+  if (shape.keyRange) {
+    const k = shape.keys[0];
+    where.push(`t.${k.name} BETWEEN $${params.length + 1}::${elementType(k)} AND $${params.length + 2}::${elementType(k)}`);
+  }
+  const returning = shape.returning.map((c) => `t.${c.name}`).join(", ");
+  const sql =
+    `UPDATE ${shape.table} AS t SET ${assignments.join(", ")} ` +
+    `FROM unnest(${unnestArgs.join(", ")}) AS v(${aliases.join(", ")}) ` +
+    `WHERE ${where.join(" AND ")} RETURNING ${returning}`;
+  return { sql, params };
+}
+
+export interface InsertShape {
+  table: string;
+  columns: ColumnCodec[];
+  /** Expression used for a column's value, when not the plain unnest value (e.g. a fallback for missing keys). */
+  valueOverrides?: Map<ColumnCodec, (value: string) => string>;
+  returning: ColumnCodec[];
+  /** ON CONFLICT target and the columns an existing row takes from the new one. */
+  upsert?: { conflictColumns: ColumnCodec[]; updateColumns: ColumnCodec[]; updateDate?: ColumnCodec; version?: ColumnCodec };
+}
+
+export const INSERTED_FLAG = "__inserted";
+
+export function buildInsert(shape: InsertShape): BuiltStatement {
+  const params: BuiltStatement["params"] = shape.columns.map((codec) => ({ codec, role: "value" as const }));
+  const unnestArgs = shape.columns.map((c, i) => `$${i + 1}::${c.paramType}`);
+  const aliases = [...shape.columns.map((c) => c.name), quoteIdent("__ord")];
+  const selectList = shape.columns.map((c) => {
+    const plain = c.read("v");
+    const override = shape.valueOverrides?.get(c);
+    return override ? override(plain) : plain;
+  });
+  const target = shape.columns.map((c) => c.name).join(", ");
+  const from = unnestArgs.length
+    ? `FROM unnest(${unnestArgs.join(", ")}) WITH ORDINALITY AS v(${aliases.join(", ")}) ORDER BY v."__ord"`
+    : "";
+  // Rows are inserted, and returned, in the order of the input (ORDER BY ordinality).
+  let sql = `INSERT INTO ${shape.table} AS t (${target}) SELECT ${selectList.join(", ")} ${from}`;
+  const returning = shape.returning.map((c) => `t.${c.name}`);
+  if (shape.upsert) {
+    const { conflictColumns, updateColumns, updateDate, version } = shape.upsert;
+    const sets = updateColumns.map((c) => `${c.name} = EXCLUDED.${c.name}`);
+    const written = new Set(updateColumns.map((c) => c.name));
+    if (updateDate && !written.has(updateDate.name)) sets.push(`${updateDate.name} = CURRENT_TIMESTAMP`);
+    if (version && !written.has(version.name)) sets.push(`${version.name} = t.${version.name} + 1`);
+    // With nothing to set, touch the key so the row is still returned (and counted as existing).
+    if (!sets.length) sets.push(`${conflictColumns[0].name} = EXCLUDED.${conflictColumns[0].name}`);
+    sql += ` ON CONFLICT (${conflictColumns.map((c) => c.name).join(", ")}) DO UPDATE SET ${sets.join(", ")}`;
+    returning.push(`(t.xmax = 0) AS ${quoteIdent(INSERTED_FLAG)}`);
+  }
+  sql += ` RETURNING ${returning.join(", ")}`;
+  return { sql, params };
+}

@@ -1,0 +1,57 @@
+import type { Sql } from "./sql-client";
+
+/**
+ * The ledger's tables, created on first use. A run is one attempt at a script
+ * (resumed runs keep their row); a chunk is one key range (table kind) or one
+ * slice of the source (source kind), applied at most once.
+ */
+export const LEDGER_DDL = `
+CREATE TABLE IF NOT EXISTS data_script_runs (
+  id            serial PRIMARY KEY,
+  script        text NOT NULL,
+  checksum      text NOT NULL,
+  status        text NOT NULL,
+  dry_run       boolean NOT NULL DEFAULT false,
+  started_at    timestamptz NOT NULL DEFAULT now(),
+  finished_at   timestamptz,
+  rows_scanned  bigint NOT NULL DEFAULT 0,
+  rows_changed  bigint NOT NULL DEFAULT 0,
+  rows_inserted bigint NOT NULL DEFAULT 0,
+  rows_skipped  bigint NOT NULL DEFAULT 0,
+  rows_conflicted bigint NOT NULL DEFAULT 0,
+  chunks_total  integer NOT NULL DEFAULT 0,
+  workers       integer NOT NULL DEFAULT 1,
+  error         text,
+  host          text,
+  pid           integer
+);
+CREATE INDEX IF NOT EXISTS data_script_runs_script ON data_script_runs (script, id);
+CREATE TABLE IF NOT EXISTS data_script_chunks (
+  run_id     integer NOT NULL REFERENCES data_script_runs (id) ON DELETE CASCADE,
+  chunk_no   integer NOT NULL,
+  lo         text,
+  hi         text,
+  status     text NOT NULL DEFAULT 'pending',
+  rows       integer NOT NULL DEFAULT 0,
+  changed    integer NOT NULL DEFAULT 0,
+  inserted   integer NOT NULL DEFAULT 0,
+  conflicted integer NOT NULL DEFAULT 0,
+  attempts   integer NOT NULL DEFAULT 0,
+  pid        integer,
+  error      text,
+  written_keys jsonb,
+  saved_at   timestamptz,
+  done_at    timestamptz,
+  PRIMARY KEY (run_id, chunk_no)
+);
+`;
+
+export async function ensureLedger(sql: Sql): Promise<void> {
+  // Serialise concurrent first uses (CREATE TABLE IF NOT EXISTS races on the catalog).
+  await sql("SELECT pg_advisory_lock(hashtext('data-script'), 0)");
+  try {
+    await sql(LEDGER_DDL);
+  } finally {
+    await sql("SELECT pg_advisory_unlock(hashtext('data-script'), 0)");
+  }
+}

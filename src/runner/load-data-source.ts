@@ -1,0 +1,25 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import type { DataSource } from "typeorm";
+import { InstanceChecker } from "typeorm/util/InstanceChecker";
+import { UsageError } from "./usage-error";
+
+/** Loads the DataSource a data-source file exports (default export, `dataSource`, or `AppDataSource`). */
+export function loadDataSource(file: string): DataSource {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new UsageError(`data source file not found: ${file} (pass -d/--data-source <file>)`);
+  let mod: Record<string, unknown>;
+  try {
+    mod = require(path);
+  } catch (error) {
+    throw new UsageError(`cannot load data source file ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  const candidates = [mod?.default, mod?.dataSource, mod?.AppDataSource, mod];
+  const dataSource = candidates.find((c) => c && InstanceChecker.isDataSource(c)) as DataSource | undefined;
+  if (!dataSource) throw new UsageError(`${file} does not export a TypeORM DataSource (export default new DataSource({...}))`);
+  const type = dataSource.options.type;
+  if (type !== "postgres") {
+    throw new UsageError(`${file} is a "${type}" data source; data-script runs on PostgreSQL (type: "postgres")`);
+  }
+  return dataSource;
+}

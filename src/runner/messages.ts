@@ -1,0 +1,56 @@
+/** Typed messages between the parent (runner) and the workers (src/worker). */
+
+export interface WorkerConfig {
+  dataSourceFile: string;
+  scriptFile: string;
+  params: Record<string, string>;
+  dryRun: boolean;
+  runId: number;
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+  chunkTimeoutMs: number;
+}
+
+export interface ChunkTask {
+  config: WorkerConfig;
+  chunkNo: number;
+  /** Table kind: the inclusive key range (as text). */
+  lo: string | null;
+  hi: string | null;
+  /** Source kind: this chunk's inputs. */
+  inputs?: unknown[];
+  /** Only call afterSave again for rows written earlier (keys from the ledger). */
+  afterSaveOnly?: unknown[];
+}
+
+export interface ChunkSample {
+  key: string;
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+}
+
+export interface ChunkResult {
+  chunkNo: number;
+  pid: number;
+  /** `already` — another process had saved it (a resumed run racing an orphan). */
+  outcome: "saved" | "done" | "already" | "failed";
+  scanned: number;
+  changed: number;
+  inserted: number;
+  skipped: number;
+  conflicted: number;
+  /** Changed rows per column (dry runs report it). */
+  columns: Record<string, number>;
+  samples: ChunkSample[];
+  error?: ChunkError;
+  /** Wall time spent in the transaction (load → commit), ms. */
+  ms: number;
+}
+
+export interface ChunkError {
+  message: string;
+  /** `script`: the user's code threw; `afterSave`: data committed, afterSave failed; `database`: PostgreSQL refused. */
+  kind: "script" | "afterSave" | "database" | "timeout";
+  retryable: boolean;
+  stack?: string;
+}

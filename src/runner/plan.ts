@@ -1,0 +1,41 @@
+import type { DataSource, ObjectLiteral } from "typeorm";
+import type { DataScript, ScriptContext } from "../data-script";
+import type { ChunkRange } from "../ledger/chunks";
+import { UsageError } from "./usage-error";
+
+/**
+ * Plans a table-kind script's chunks as primary-key ranges of `chunkSize` rows,
+ * in one query that returns only each chunk's first and last key: the rows
+ * themselves never reach the parent.
+ */
+export async function planKeyRanges(dataSource: DataSource, script: DataScript, ctx: ScriptContext): Promise<ChunkRange[]> {
+  const metadata = dataSource.getMetadata(script.entity);
+  if (metadata.primaryColumns.length !== 1) {
+    throw new UsageError(
+      `${metadata.name} has a composite primary key; table-kind scripts chunk by a single-column key. ` +
+        `Use a source-kind script, or bulkUpdate() directly.`,
+    );
+  }
+  const key = metadata.primaryColumns[0];
+  const alias = "row";
+  let qb = dataSource.createQueryBuilder(metadata.target as never, alias) as ReturnType<DataSource["createQueryBuilder"]>;
+  if (script.where) qb = script.where(qb as never, ctx) as never;
+  const keyExpr = `${alias}.${dataSource.driver.escape(key.databaseName)}`;
+  qb.select(`${keyExpr}::text`, "k").addSelect(`row_number() OVER (ORDER BY ${keyExpr})`, "rn").addSelect("count(*) OVER ()", "total");
+  const [inner, params] = qb.getQueryAndParameters();
+  const size = script.chunkSize;
+  const n = params.length;
+  const rows: { k: string; b: string }[] = await dataSource.query(
+    `SELECT s.k, (s.rn - 1) / $${n + 1} AS b FROM (${inner}) s
+     WHERE (s.rn - 1) % $${n + 1} = 0 OR s.rn % $${n + 1} = 0 OR s.rn = s.total ORDER BY s.rn`,
+    [...params, size],
+  );
+  const ranges: ChunkRange[] = [];
+  for (const row of rows as ObjectLiteral[]) {
+    const bucket = Number(row.b);
+    const last = ranges[ranges.length - 1];
+    if (last && last.chunkNo === bucket + 1) last.hi = row.k;
+    else ranges.push({ chunkNo: bucket + 1, lo: row.k, hi: row.k });
+  }
+  return ranges;
+}
