@@ -1,3 +1,4 @@
+import { FAILURES_DDL } from "./failures";
 import type { Sql } from "./sql-client";
 
 /**
@@ -51,6 +52,7 @@ export async function ensureLedger(sql: Sql): Promise<void> {
   await sql("SELECT pg_advisory_lock(hashtext('data-script'), 0)");
   try {
     await sql(LEDGER_DDL);
+    await sql(FAILURES_DDL);
   } finally {
     await sql("SELECT pg_advisory_unlock(hashtext('data-script'), 0)");
   }

@@ -88,6 +88,7 @@ function crashed(task: ChunkTask, error: unknown): ChunkResult {
     inserted: 0,
     skipped: 0,
     conflicted: 0,
+    failedRows: 0,
     columns: {},
     samples: [],
     ms: 0,

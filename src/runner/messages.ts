@@ -9,6 +9,8 @@ export interface WorkerConfig {
   lockTimeoutMs: number;
   statementTimeoutMs: number;
   chunkTimeoutMs: number;
+  /** Record rows whose mutate throws, skip them, and carry on. */
+  continueOnError: boolean;
 }
 
 export interface ChunkTask {
@@ -21,6 +23,8 @@ export interface ChunkTask {
   inputs?: unknown[];
   /** Only call afterSave again for rows written earlier (keys from the ledger). */
   afterSaveOnly?: unknown[];
+  /** Retry rows (table kind: keys) or inputs (source kind) recorded as failed by an earlier attempt. */
+  retryFailures?: { id: number; key: unknown; input: unknown }[];
 }
 
 export interface ChunkSample {
@@ -43,6 +47,8 @@ export interface ChunkResult {
   columns: Record<string, number>;
   samples: ChunkSample[];
   error?: ChunkError;
+  /** Rows whose mutate threw (--continue-on-error), recorded in the ledger. */
+  failedRows: number;
   /** Wall time spent in the transaction (load → commit), ms. */
   ms: number;
 }

@@ -1,6 +1,7 @@
 import type { DataSource } from "typeorm";
 import { isSourceScript, type ScriptContext } from "../data-script";
 import { chunksOf, deleteChunks, insertChunks, markFailed, type ChunkRow } from "../ledger/chunks";
+import { countOpenFailures, openFailures, type FailureRow } from "../ledger/failures";
 import { tryLockScript, unlockScript } from "../ledger/lock";
 import { finishRun, latestRun, resumeRun, setChunksTotal, startRun, type RunRow } from "../ledger/runs";
 import { ensureLedger } from "../ledger/schema";
@@ -151,6 +152,7 @@ async function runLocked(
     lockTimeoutMs: options.lockTimeoutMs ?? script.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs,
     statementTimeoutMs: options.statementTimeoutMs ?? script.statementTimeoutMs ?? DEFAULTS.statementTimeoutMs,
     chunkTimeoutMs: options.chunkTimeoutMs ?? DEFAULTS.chunkTimeoutMs,
+    continueOnError: options.continueOnError ?? false,
   };
   const progress = options.progress ?? silentProgress;
   const pool = options.workers > 1 ? await createProcessPool(options.workers, { ...process.env }) : await createInProcessPool();
@@ -167,6 +169,12 @@ async function runLocked(
     // Chunks saved earlier whose afterSave never completed: call it again, rows reloaded.
     for (const chunk of ledgerChunks.filter((c) => c.status === "saved" && !dryRun)) {
       await dispatcher.submit({ config, chunkNo: chunk.chunk_no, lo: chunk.lo, hi: chunk.hi, afterSaveOnly: chunk.written_keys ?? [] });
+    }
+    // Rows that failed under --continue-on-error in an earlier attempt: retried first.
+    if (!dryRun) {
+      for (const [chunkNo, failures] of groupByChunk(await openFailures(sql, run.id))) {
+        if (!(await dispatcher.submit({ config, chunkNo, lo: null, hi: null, retryFailures: failures }))) break;
+      }
     }
     const open = new Set(ledgerChunks.filter((c) => c.status === "pending" || c.status === "failed").map((c) => c.chunk_no));
     if (source) {
@@ -187,14 +195,18 @@ async function runLocked(
   summary.rowsPerSecond = summary.scanned / Math.max(summary.jobMs / 1000, 0.001);
 
   const failure = dispatcher.failure;
-  const status = options.signal?.aborted ? "interrupted" : failure || dispatcher.failedChunks > 0 ? "failed" : "completed";
+  const failedRows = dryRun ? summary.failedRows : await countOpenFailures(sql, run.id);
+  const status =
+    options.signal?.aborted ? "interrupted" : failure || dispatcher.failedChunks > 0 || failedRows > 0 ? "failed" : "completed";
   summary.status = status;
   if (status === "interrupted") {
     summary.message = `interrupted: in-flight chunks finished or rolled back; resume with: data-script ${loaded.name}`;
   } else if (failure) {
     summary.message = `${failure}\n  fix the script and run it again: saved chunks are kept, the run resumes where it stopped`;
-  } else if (dispatcher.failedChunks > 0) {
-    summary.message = `${dispatcher.failedChunks} chunk(s) failed (--continue-on-error); run it again to retry them`;
+  } else if (dispatcher.failedChunks > 0 || failedRows > 0) {
+    summary.message =
+      `${failedRows} row(s) and ${dispatcher.failedChunks} chunk(s) failed (--continue-on-error; see data_script_failures); ` +
+      `fix the script and run it again to retry them`;
   }
   const counts = dryRun ? summary : await ledgerCounts(sql, run.id);
   await finishRun(sql, run.id, status, counts, status === "completed" ? undefined : summary.message);
@@ -237,6 +249,16 @@ async function streamSource(
 // Inputs cross a process boundary: they must survive JSON.
 function toJson(inputs: unknown[]): unknown[] {
   return JSON.parse(JSON.stringify(inputs));
+}
+
+function groupByChunk(failures: FailureRow[]): Map<number, { id: number; key: unknown; input: unknown }[]> {
+  const groups = new Map<number, { id: number; key: unknown; input: unknown }[]>();
+  for (const f of failures) {
+    const list = groups.get(f.chunk_no) ?? [];
+    list.push({ id: f.id, key: f.row_key, input: f.input });
+    groups.set(f.chunk_no, list);
+  }
+  return groups;
 }
 
 function zeroCounts() {

@@ -12,6 +12,8 @@ export interface RunSummary {
   inserted: number;
   skipped: number;
   conflicted: number;
+  /** Rows whose mutate threw (--continue-on-error), left for a resumed run. */
+  failedRows: number;
   chunks: number;
   chunksTotal: number;
   workers: number;
@@ -39,6 +41,7 @@ export function emptySummary(script: string, dryRun: boolean, workers: number): 
     inserted: 0,
     skipped: 0,
     conflicted: 0,
+    failedRows: 0,
     chunks: 0,
     chunksTotal: 0,
     workers,
@@ -57,6 +60,7 @@ export function addChunk(summary: RunSummary, result: ChunkResult): void {
   summary.inserted += result.inserted;
   summary.skipped += result.skipped;
   summary.conflicted += result.conflicted;
+  summary.failedRows += result.failedRows;
   summary.chunks++;
   if (!summary.pids.includes(result.pid)) summary.pids.push(result.pid);
   for (const [column, n] of Object.entries(result.columns)) summary.columns[column] = (summary.columns[column] ?? 0) + n;
@@ -73,7 +77,8 @@ export function formatSummary(s: RunSummary): string {
   }
   lines.push(
     `  rows: ${s.scanned} scanned, ${s.changed} changed, ${s.inserted} inserted, ${s.skipped} skipped` +
-      (s.conflicted ? `, ${s.conflicted} skipped because their version changed meanwhile` : ""),
+      (s.conflicted ? `, ${s.conflicted} skipped because their version changed meanwhile` : "") +
+      (s.failedRows ? `, ${s.failedRows} failed` : ""),
   );
   lines.push(`  chunks: ${s.chunks} of ${s.chunksTotal}, workers: ${s.workers} (${s.pids.length} process${s.pids.length === 1 ? "" : "es"})`);
   lines.push(`  time: ${(s.wallMs / 1000).toFixed(2)} s wall, ${(s.jobMs / 1000).toFixed(2)} s job, ${Math.round(s.rowsPerSecond)} rows/s`);

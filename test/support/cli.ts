@@ -40,10 +40,17 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
   return startCli(args, options).done;
 }
 
-/** Resolves once `predicate` holds for the output so far. */
+/** Resolves once `predicate` holds (a predicate that throws, e.g. on a table not yet created, counts as false). */
 export async function waitFor(predicate: () => Promise<boolean> | boolean, timeoutMs = 60_000, stepMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
+  const holds = async () => {
+    try {
+      return await predicate();
+    } catch {
+      return false;
+    }
+  };
+  while (!(await holds())) {
     if (Date.now() > deadline) throw new Error("waitFor: timed out");
     await new Promise((r) => setTimeout(r, stepMs));
   }

@@ -1,0 +1,74 @@
+import type { Sql } from "./sql-client";
+
+/**
+ * Rows (table kind: primary key) or inputs (source kind) that `mutate` threw on
+ * under --continue-on-error. Recorded in the chunk's transaction; a resumed run
+ * retries the unresolved ones.
+ */
+export const FAILURES_DDL = `
+CREATE TABLE IF NOT EXISTS data_script_failures (
+  id        serial PRIMARY KEY,
+  run_id    integer NOT NULL REFERENCES data_script_runs (id) ON DELETE CASCADE,
+  chunk_no  integer NOT NULL,
+  row_key   jsonb,
+  input     jsonb,
+  error     text NOT NULL,
+  resolved  boolean NOT NULL DEFAULT false,
+  at        timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS data_script_failures_run ON data_script_failures (run_id) WHERE NOT resolved;
+`;
+
+export interface RowFailure {
+  key?: unknown;
+  input?: unknown;
+  error: string;
+}
+
+export interface FailureRow {
+  id: number;
+  chunk_no: number;
+  row_key: unknown;
+  input: unknown;
+  error: string;
+}
+
+export async function recordFailures(sql: Sql, runId: number, chunkNo: number, failures: RowFailure[]): Promise<void> {
+  if (!failures.length) return;
+  await sql(
+    `INSERT INTO data_script_failures (run_id, chunk_no, row_key, input, error)
+     SELECT $1, $2, f.k, f.i, f.e FROM unnest($3::jsonb[], $4::jsonb[], $5::text[]) AS f(k, i, e)`,
+    [
+      runId,
+      chunkNo,
+      failures.map((f) => (f.key === undefined ? null : JSON.stringify(f.key))),
+      failures.map((f) => (f.input === undefined ? null : JSON.stringify(f.input))),
+      failures.map((f) => f.error),
+    ],
+  );
+}
+
+export async function openFailures(sql: Sql, runId: number): Promise<FailureRow[]> {
+  return sql<FailureRow>(
+    `SELECT id, chunk_no, row_key, input, error FROM data_script_failures WHERE run_id = $1 AND NOT resolved ORDER BY id`,
+    [runId],
+  );
+}
+
+/** Claims failures for a retry in the retry's own transaction (at most one process retries a row). */
+export async function claimFailures(sql: Sql, ids: number[]): Promise<number[]> {
+  const rows = await sql<{ id: number }>(
+    `SELECT id FROM data_script_failures WHERE id = ANY($1::int[]) AND NOT resolved FOR UPDATE`,
+    [ids],
+  );
+  return rows.map((r) => r.id);
+}
+
+export async function resolveFailures(sql: Sql, ids: number[]): Promise<void> {
+  if (ids.length) await sql(`UPDATE data_script_failures SET resolved = true WHERE id = ANY($1::int[])`, [ids]);
+}
+
+export async function countOpenFailures(sql: Sql, runId: number): Promise<number> {
+  const [row] = await sql<{ n: string }>(`SELECT count(*) n FROM data_script_failures WHERE run_id = $1 AND NOT resolved`, [runId]);
+  return Number(row.n);
+}

@@ -1,0 +1,152 @@
+import type { EntityManager, EntityMetadata, ObjectLiteral } from "typeorm";
+import { bulkInsert } from "../bulk/bulk-insert";
+import { bulkUpdate } from "../bulk/bulk-update";
+import { bulkUpsert } from "../bulk/bulk-upsert";
+import { describeKey } from "../bulk/change-set";
+import { loadByKeys } from "../bulk/load";
+import { rememberLoaded } from "../bulk/snapshots";
+import type { DataScript, ScriptContext } from "../data-script";
+import type { RowFailure } from "../ledger/failures";
+import type { ChunkResult, ChunkSample, ChunkTask } from "./messages";
+
+/** Chunk-level script failure: names the chunk and the row. */
+export class ScriptError extends Error {
+  override name = "ScriptError";
+}
+
+const SAMPLE_LIMIT = 3;
+
+export interface ChunkWrite {
+  written: ObjectLiteral[];
+  failures: RowFailure[];
+}
+
+/** Table kind: load the chunk's key range (or the keys being retried), mutate in place, ONE bulkUpdate. */
+export async function writeTableChunk(
+  script: DataScript,
+  metadata: EntityMetadata,
+  manager: EntityManager,
+  task: ChunkTask,
+  ctx: ScriptContext,
+  result: ChunkResult,
+): Promise<ChunkWrite> {
+  const rows = task.retryFailures
+    ? [...(await loadByKeys(manager, metadata, task.retryFailures.map((f) => f.key as ObjectLiteral))).values()]
+    : await loadRange(script, metadata, manager, task, ctx);
+  result.scanned = rows.length;
+
+  const failures: RowFailure[] = [];
+  const mutated: ObjectLiteral[] = [];
+  for (const row of rows) {
+    rememberLoaded(metadata, row);
+    let outcome: unknown;
+    try {
+      outcome = await script.mutate(row, ctx);
+    } catch (error) {
+      const message = `mutate threw on ${metadata.name} row ${describeKey(metadata, row)} (chunk ${task.chunkNo}): ${errorMessage(error)}`;
+      if (!task.config.continueOnError) throw new ScriptError(message, { cause: error });
+      failures.push({ key: metadata.getEntityIdMap(row), error: message });
+      continue;
+    }
+    if (outcome === false) {
+      result.skipped++;
+      continue;
+    }
+    if (outcome !== undefined && outcome !== true && outcome !== row) {
+      throw new ScriptError(
+        `mutate must change the ${metadata.name} it is given in place and return nothing (or false to skip); ` +
+          `it returned ${describe(outcome)} for row ${describeKey(metadata, row)} (chunk ${task.chunkNo})`,
+      );
+    }
+    mutated.push(row);
+  }
+  const keyRange = task.retryFailures ? undefined : { lo: task.lo, hi: task.hi };
+  const update = await bulkUpdate(manager, mutated, { keyRange });
+  result.changed = update.updated;
+  result.conflicted = update.conflicts.length;
+  for (const change of update.changes) {
+    for (const column of change.updatedColumns) result.columns[column.propertyPath] = (result.columns[column.propertyPath] ?? 0) + 1;
+    if (result.samples.length < SAMPLE_LIMIT) result.samples.push(sampleOf(metadata, change.databaseEntity, change.entity, change.updatedColumns));
+  }
+  return { written: update.changes.map((c) => c.entity), failures };
+}
+
+async function loadRange(script: DataScript, metadata: EntityMetadata, manager: EntityManager, task: ChunkTask, ctx: ScriptContext) {
+  const alias = "row";
+  const key = metadata.primaryColumns[0];
+  let qb = manager.createQueryBuilder(metadata.target as never, alias);
+  if (script.where) qb = script.where(qb, ctx);
+  qb = qb
+    .andWhere(`${alias}.${key.propertyPath} BETWEEN :__lo AND :__hi`, { __lo: task.lo, __hi: task.hi })
+    .orderBy(`${alias}.${key.propertyPath}`, "ASC");
+  if (script.lock) qb = qb.setLock("pessimistic_write");
+  return (await qb.getMany()) as ObjectLiteral[];
+}
+
+/** Source kind: mutate each input into a new entity, then ONE bulkInsert (or bulkUpsert with `upsertOn`). */
+export async function writeSourceChunk(
+  script: DataScript,
+  metadata: EntityMetadata,
+  manager: EntityManager,
+  task: ChunkTask,
+  ctx: ScriptContext,
+  result: ChunkResult,
+): Promise<ChunkWrite> {
+  const inputs = task.retryFailures ? task.retryFailures.map((f) => f.input) : task.inputs ?? [];
+  result.scanned = inputs.length;
+  const failures: RowFailure[] = [];
+  const entities: ObjectLiteral[] = [];
+  for (const [i, input] of inputs.entries()) {
+    let entity: unknown;
+    try {
+      entity = await script.mutate(input, ctx);
+    } catch (error) {
+      const message = `mutate threw on input #${i + 1} of chunk ${task.chunkNo} (${preview(input)}): ${errorMessage(error)}`;
+      if (!task.config.continueOnError) throw new ScriptError(message, { cause: error });
+      failures.push({ input, error: message });
+      continue;
+    }
+    if (entity === false || entity === undefined || entity === null) {
+      result.skipped++;
+      continue;
+    }
+    if (!(entity instanceof (metadata.target as new () => unknown))) {
+      throw new ScriptError(
+        `mutate must return a ${metadata.name} (e.g. ctx.manager.create(${metadata.name}, {...})) or false; ` +
+          `it returned ${describe(entity)} for input #${i + 1} of chunk ${task.chunkNo}`,
+      );
+    }
+    entities.push(entity as ObjectLiteral);
+  }
+  if (script.upsertOn?.length) {
+    const upsert = await bulkUpsert(manager, entities, { conflictColumns: script.upsertOn });
+    result.inserted = upsert.created;
+    result.changed = upsert.updated;
+    result.skipped += upsert.unchanged;
+    return { written: [...upsert.createdEntities, ...upsert.updatedChanges.map((c) => c.entity)], failures };
+  }
+  const insert = await bulkInsert(manager, entities);
+  result.inserted = insert.inserted;
+  for (const e of entities.slice(0, SAMPLE_LIMIT)) result.samples.push(sampleOf(metadata, undefined, e, metadata.columns));
+  return { written: entities, failures };
+}
+
+function sampleOf(metadata: EntityMetadata, before: ObjectLiteral | undefined, after: ObjectLiteral, columns: EntityMetadata["columns"]): ChunkSample {
+  const pick = (e: ObjectLiteral | undefined) => Object.fromEntries(columns.map((c) => [c.propertyPath, e ? c.getEntityValue(e) : undefined]));
+  return { key: describeKey(metadata, before ?? after), before: pick(before), after: pick(after) };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return `a ${(value as object).constructor?.name ?? "object"}`;
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function preview(input: unknown): string {
+  const text = JSON.stringify(input) ?? String(input);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
