@@ -5,37 +5,36 @@ import type { RowChange } from "./change-set";
 /**
  * Entity events go through TypeORM's own broadcaster, as its query builders
  * do, so subscribers and entity listeners see exactly what save() shows them.
+ *
+ * One row at a time: when a row's listeners return promises (a subscriber that
+ * queries through the chunk's connection), they are awaited before the next
+ * row's, so queries never pile up on the one connection (node-pg deprecates
+ * concurrent queries on a client). Synchronous listeners cost no await.
  */
-export async function broadcast(each: (result: BroadcasterResult) => void): Promise<void> {
-  const result = new BroadcasterResult();
-  each(result);
-  if (result.promises.length) await Promise.all(result.promises);
+async function broadcastEach<E>(items: E[], send: (result: BroadcasterResult, item: E) => void): Promise<void> {
+  for (const item of items) {
+    const result = new BroadcasterResult();
+    send(result, item);
+    if (result.promises.length) await Promise.all(result.promises);
+  }
 }
 
 export function beforeUpdate<T extends ObjectLiteral>(qr: QueryRunner, metadata: EntityMetadata, changes: RowChange<T>[]) {
-  return broadcast((r) => {
-    for (const c of changes) {
-      qr.broadcaster.broadcastBeforeUpdateEvent(r, metadata, c.entity, c.databaseEntity, c.updatedColumns, c.updatedRelations);
-    }
-  });
+  return broadcastEach(changes, (r, c) =>
+    qr.broadcaster.broadcastBeforeUpdateEvent(r, metadata, c.entity, c.databaseEntity, c.updatedColumns, c.updatedRelations),
+  );
 }
 
 export function afterUpdate<T extends ObjectLiteral>(qr: QueryRunner, metadata: EntityMetadata, changes: RowChange<T>[]) {
-  return broadcast((r) => {
-    for (const c of changes) {
-      qr.broadcaster.broadcastAfterUpdateEvent(r, metadata, c.entity, c.databaseEntity, c.updatedColumns, c.updatedRelations);
-    }
-  });
+  return broadcastEach(changes, (r, c) =>
+    qr.broadcaster.broadcastAfterUpdateEvent(r, metadata, c.entity, c.databaseEntity, c.updatedColumns, c.updatedRelations),
+  );
 }
 
 export function beforeInsert<T extends ObjectLiteral>(qr: QueryRunner, metadata: EntityMetadata, entities: T[]) {
-  return broadcast((r) => {
-    for (const e of entities) qr.broadcaster.broadcastBeforeInsertEvent(r, metadata, e);
-  });
+  return broadcastEach(entities, (r, e) => qr.broadcaster.broadcastBeforeInsertEvent(r, metadata, e));
 }
 
 export function afterInsert<T extends ObjectLiteral>(qr: QueryRunner, metadata: EntityMetadata, entities: T[]) {
-  return broadcast((r) => {
-    for (const e of entities) qr.broadcaster.broadcastAfterInsertEvent(r, metadata, e, metadata.getEntityIdMap(e));
-  });
+  return broadcastEach(entities, (r, e) => qr.broadcaster.broadcastAfterInsertEvent(r, metadata, e, metadata.getEntityIdMap(e)));
 }
