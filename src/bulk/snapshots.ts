@@ -29,9 +29,20 @@ export function copyEntity<T extends ObjectLiteral>(metadata: EntityMetadata, en
   return copy;
 }
 
+/**
+ * Deep copy that keeps each object's prototype. Not structuredClone: it turns
+ * class instances into plain objects (and under jest/vm returns another realm's
+ * objects), and TypeORM's deepCompare treats a different constructor as a
+ * change, so every json/array value would be written again.
+ */
 function cloneValue(value: unknown): unknown {
   if (value === null || typeof value !== "object") return value;
   if (value instanceof Date) return new Date(value.getTime());
   if (Buffer.isBuffer(value)) return Buffer.from(value);
-  return structuredClone(value);
+  if (Array.isArray(value)) return value.map(cloneValue);
+  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, cloneValue(v)]));
+  if (value instanceof Set) return new Set([...value].map(cloneValue));
+  const copy = Object.create(Object.getPrototypeOf(value)) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(value)) copy[k] = cloneValue(v);
+  return copy;
 }
