@@ -120,6 +120,7 @@ export async function main(argv: string[]): Promise<number> {
       },
     )
     .strict()
+    .parserConfiguration({ "duplicate-arguments-array": false })
     .help()
     .version(false)
     .fail((message, error) => {

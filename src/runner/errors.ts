@@ -22,6 +22,7 @@ export function classifyError(error: unknown): ChunkError {
   const code = err?.code ?? "";
   const retryable =
     RETRYABLE_CODES.has(code) ||
+    err?.name === "QueryRunnerAlreadyReleasedError" || // TypeORM released the runner after its connection died
     RETRYABLE_NODE_CODES.has(code) ||
     /Connection terminated|connection.*(closed|ended)|terminating connection/i.test(message);
   const isDatabase = /^[0-9A-Z]{5}$/.test(code) || retryable;

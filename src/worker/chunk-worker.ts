@@ -30,7 +30,11 @@ export async function runChunk(task: ChunkTask): Promise<ChunkResult> {
   return executeChunk(await state, task);
 }
 
-/** Called once per worker before shutdown, so connections close cleanly. */
+/** Closes the worker's DataSource; the next chunk (of the next script, in-process) initialises afresh. */
 export async function closeWorker(): Promise<void> {
-  if (state) await (await state).dataSource.destroy();
+  const current = state;
+  state = undefined;
+  if (!current) return;
+  const { dataSource } = await current.catch(() => ({ dataSource: undefined }));
+  if (dataSource?.isInitialized) await dataSource.destroy();
 }
