@@ -1,7 +1,7 @@
 import type { EntityManager, ObjectLiteral } from "typeorm";
 import { quotedTable } from "./column-codec";
 import { afterInsert, beforeInsert } from "./events";
-import { planInsert } from "./insert-columns";
+import { insertParams, planInsert } from "./insert-columns";
 import { applyReturned, assertSameClass, metadataOf, setMissingNullables } from "./rows";
 import { buildInsert } from "./sql";
 import { inTransaction } from "./transaction";
@@ -26,10 +26,10 @@ export async function bulkInsert<T extends ObjectLiteral>(manager: EntityManager
     const statement = buildInsert({
       table: quotedTable(metadata),
       columns: plan.columns,
-      valueOverrides: plan.valueOverrides,
+      fallbacks: plan.fallbacks,
       returning: plan.returning,
     });
-    const params = plan.columns.map((codec) => entities.map((e) => codec.encode(plan.valueOf(codec.column, e))));
+    const params = insertParams(statement, plan, entities);
     const rows: ObjectLiteral[] = (await qr.query(statement.sql, params, true)).records;
     const returned = plan.returning.map((c) => c.column);
     entities.forEach((entity, i) => {

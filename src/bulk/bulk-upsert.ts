@@ -4,7 +4,7 @@ import { codecFor, quotedTable } from "./column-codec";
 import { computeChange, type RowChange } from "./change-set";
 import { BulkWriteError } from "./errors";
 import { afterInsert, afterUpdate, beforeInsert, beforeUpdate } from "./events";
-import { planInsert } from "./insert-columns";
+import { insertParams, planInsert } from "./insert-columns";
 import { applyReturned, assertSameClass, assertUniqueKeys, keyOf, metadataOf, setMissingNullables } from "./rows";
 import { buildInsert, INSERTED_FLAG } from "./sql";
 import { inTransaction } from "./transaction";
@@ -76,7 +76,7 @@ export async function bulkUpsert<T extends ObjectLiteral>(
     const statement = buildInsert({
       table: quotedTable(metadata),
       columns: plan.columns,
-      valueOverrides: plan.valueOverrides,
+      fallbacks: plan.fallbacks,
       returning: plan.returning,
       upsert: {
         conflictColumns: conflict.map(codecFor),
@@ -85,7 +85,7 @@ export async function bulkUpsert<T extends ObjectLiteral>(
         version: metadata.versionColumn && codecFor(metadata.versionColumn),
       },
     });
-    const params = plan.columns.map((codec) => toWrite.map((e) => codec.encode(plan.valueOf(codec.column, e))));
+    const params = insertParams(statement, plan, toWrite);
     const rows: ObjectLiteral[] = (await qr.query(statement.sql, params, true)).records;
 
     const returned = plan.returning.map((c) => c.column);

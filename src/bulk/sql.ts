@@ -24,7 +24,9 @@ export interface UpdateShape {
 export interface BuiltStatement {
   sql: string;
   /** Order of the array parameters; key range bounds follow them. */
-  params: { codec: ColumnCodec; role: "key" | "value" | "flag" | "version" }[];
+  params: { codec: ColumnCodec; role: "key" | "value" | "flag" | "version" | "default" }[];
+  /** The row count follows the arrays (an insert that names no column). */
+  rowCountParam?: boolean;
 }
 
 const FLAG_TYPE = "boolean[]";
@@ -80,8 +82,8 @@ export function buildUpdate(shape: UpdateShape): BuiltStatement {
 export interface InsertShape {
   table: string;
   columns: ColumnCodec[];
-  /** Expression used for a column's value, when not the plain unnest value (e.g. a fallback for missing keys). */
-  valueOverrides?: Map<ColumnCodec, (value: string) => string>;
+  /** Default expression of a column some rows leave undefined; a per-row boolean[] flag picks it. */
+  fallbacks?: Map<ColumnCodec, string>;
   returning: ColumnCodec[];
   /** ON CONFLICT target and the columns an existing row takes from the new one. */
   upsert?: { conflictColumns: ColumnCodec[]; updateColumns: ColumnCodec[]; updateDate?: ColumnCodec; version?: ColumnCodec };
@@ -90,20 +92,34 @@ export interface InsertShape {
 export const INSERTED_FLAG = "__inserted";
 
 export function buildInsert(shape: InsertShape): BuiltStatement {
-  const params: BuiltStatement["params"] = shape.columns.map((codec) => ({ codec, role: "value" as const }));
-  const unnestArgs = shape.columns.map((c, i) => `$${i + 1}::${c.paramType}`);
-  const aliases = [...shape.columns.map((c) => c.name), quoteIdent("__ord")];
+  const params: BuiltStatement["params"] = [];
+  const unnestArgs: string[] = [];
+  const aliases: string[] = [];
+  shape.columns.forEach((codec) => {
+    params.push({ codec, role: "value" });
+    unnestArgs.push(`$${params.length}::${codec.paramType}`);
+    aliases.push(codec.name);
+  });
+  const flags = new Map<ColumnCodec, string>();
+  shape.columns.forEach((codec, i) => {
+    if (!shape.fallbacks?.has(codec)) return;
+    params.push({ codec, role: "default" });
+    unnestArgs.push(`$${params.length}::${FLAG_TYPE}`);
+    flags.set(codec, quoteIdent(`__default_${i}`));
+    aliases.push(flags.get(codec)!);
+  });
+  aliases.push(quoteIdent("__ord"));
   const selectList = shape.columns.map((c) => {
-    const plain = c.read("v");
-    const override = shape.valueOverrides?.get(c);
-    return override ? override(plain) : plain;
+    const flag = flags.get(c);
+    return flag ? `CASE WHEN v.${flag} THEN ${shape.fallbacks!.get(c)} ELSE ${c.read("v")} END` : c.read("v");
   });
   const target = shape.columns.map((c) => c.name).join(", ");
-  const from = unnestArgs.length
-    ? `FROM unnest(${unnestArgs.join(", ")}) WITH ORDINALITY AS v(${aliases.join(", ")}) ORDER BY v."__ord"`
-    : "";
   // Rows are inserted, and returned, in the order of the input (ORDER BY ordinality).
-  let sql = `INSERT INTO ${shape.table} AS t (${target}) SELECT ${selectList.join(", ")} ${from}`;
+  // With no column to name (every value a default), a zero-column SELECT per row.
+  let sql = unnestArgs.length
+    ? `INSERT INTO ${shape.table} AS t (${target}) SELECT ${selectList.join(", ")} ` +
+      `FROM unnest(${unnestArgs.join(", ")}) WITH ORDINALITY AS v(${aliases.join(", ")}) ORDER BY v."__ord"`
+    : `INSERT INTO ${shape.table} AS t SELECT FROM generate_series(1, $1::integer) AS v("__ord") ORDER BY v."__ord"`;
   const returning = shape.returning.map((c) => `t.${c.name}`);
   if (shape.upsert) {
     const { conflictColumns, updateColumns, updateDate, version } = shape.upsert;
@@ -117,5 +133,5 @@ export function buildInsert(shape: InsertShape): BuiltStatement {
     returning.push(`(t.xmax = 0) AS ${quoteIdent(INSERTED_FLAG)}`);
   }
   sql += ` RETURNING ${returning.join(", ")}`;
-  return { sql, params };
+  return { sql, params, rowCountParam: !unnestArgs.length };
 }

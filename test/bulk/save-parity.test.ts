@@ -83,11 +83,14 @@ describe.each(typeCases)("$prop ($paramType)", (c) => {
     expect(result).toEqual({ inserted: rows.length });
     const writes = h.log.writesTo("types_bulk");
     expect(writes).toHaveLength(1);
-    const value = c.prop === "score" ? `COALESCE(${read(c)}, '7')` : read(c);
+    // The unset row takes the column's default through a per-row flag (an explicit null stays null).
+    const [value, flagArg, flagAlias] = c.fallback
+      ? [`CASE WHEN v."__default_1" THEN ${c.fallback} ELSE ${read(c)} END`, ", $3::boolean[]", ', "__default_1"']
+      : [read(c), "", ""];
     expect(writes[0].sql).toBe(
       `INSERT INTO "types_bulk" AS t ("key", "${c.column}") SELECT v."key", ${value} ` +
-        `FROM unnest($1::character varying[], $2::${c.paramType}) WITH ORDINALITY AS v("key", "${c.column}", "__ord") ` +
-        `ORDER BY v."__ord" RETURNING t."id", t."score"`,
+        `FROM unnest($1::character varying[], $2::${c.paramType}${flagArg}) WITH ORDINALITY AS v("key", "${c.column}"${flagAlias}, "__ord") ` +
+        `ORDER BY v."__ord" RETURNING t."id", t."dflt", t."score"`,
     );
     expectBound(writes[0], c.values);
 

@@ -11,6 +11,8 @@ export interface TypeCase {
   paramType: string;
   /** How the statement reads the value back from the unnest alias, when not plainly `v."column"`. */
   read?: string;
+  /** The column's default expression, used for rows that leave it undefined. */
+  fallback?: string;
   values: unknown[];
 }
 
@@ -78,7 +80,8 @@ export const typeCases: TypeCase[] = [
   { prop: "order", column: "order", paramType: "integer[]", values: [1, -1, null] },
   { prop: "user", column: "user", paramType: "text[]", values: ["select", "", null] },
   { prop: "mixedCase", column: "MixedCase", paramType: "text[]", values: ["MiXeD", "", null] },
-  { prop: "score", column: "score", paramType: "integer[]", values: [0, 100, -5] },
+  { prop: "dflt", column: "dflt", paramType: "text[]", fallback: "'dflt'", values: ["x", "", null] },
+  { prop: "score", column: "score", paramType: "integer[]", fallback: "'7'", values: [0, 100, -5] },
 ];
 
 /**
