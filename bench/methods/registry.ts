@@ -1,0 +1,119 @@
+import { availableParallelism } from "node:os";
+import type { SubscriberMode } from "../data-source";
+import type { BenchPath } from "../seed";
+
+/** How to start one timed run of a method, and how to read its result. */
+export interface Invocation {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+export interface MethodSpec {
+  id: string;
+  /** Row label in the results table. */
+  label: string;
+  path: BenchPath;
+  /** runner: the data-script CLI (reads its --json summary); child: a bench/methods or bench/raw process (@@bench-result line). */
+  kind: "runner" | "child";
+  subscriber: SubscriberMode;
+  /** Largest N it runs at (the slow ORMs are left out of --large). */
+  maxN: number;
+  invocation(n: number, chunk: number, url: string): Invocation;
+}
+
+export const WORKERS = availableParallelism();
+const ALL = Infinity;
+const NOT_LARGE = 100_000;
+
+const node = process.execPath;
+const TS = ["-r", "@swc-node/register"];
+
+function runnerArgs(script: string, workers: number, n: number, path: BenchPath): string[] {
+  const args = [script, "--force", "--json", "--no-progress", "-d", "bench/data-source.ts", "--scripts", "bench/scripts", "--workers", String(workers)];
+  if (path !== "update") args.push("--param", `count=${n}`);
+  return args;
+}
+
+function runner(id: string, label: string, path: BenchPath, script: string, workers: number, subscriber: SubscriberMode, maxN = ALL, viaNpm = false): MethodSpec {
+  return {
+    id,
+    label,
+    path,
+    kind: "runner",
+    subscriber,
+    maxN,
+    invocation: (n, _chunk, url) => ({
+      command: viaNpm ? "npm" : node,
+      args: viaNpm ? ["run", "--silent", "data-script", "--", ...runnerArgs(script, workers, n, path)] : ["bin/data-script.js", ...runnerArgs(script, workers, n, path)],
+      env: { DATABASE_URL: url, BENCH_SUBSCRIBER: subscriber },
+    }),
+  };
+}
+
+function tsChild(id: string, label: string, path: BenchPath, file: string, subscriber: SubscriberMode, maxN = ALL): MethodSpec {
+  return {
+    id,
+    label,
+    path,
+    kind: "child",
+    subscriber,
+    maxN,
+    invocation: (n, chunk, url) => ({
+      command: node,
+      args: [...TS, `bench/methods/${file}`, JSON.stringify({ n, chunk, path })],
+      env: { DATABASE_URL: url, BENCH_SUBSCRIBER: subscriber },
+    }),
+  };
+}
+
+function rawChild(id: string, label: string, path: BenchPath, file: string, maxN = ALL): MethodSpec {
+  return {
+    id,
+    label,
+    path,
+    kind: "child",
+    subscriber: "none",
+    maxN,
+    invocation: (n, chunk, url) => ({ command: node, args: [`bench/raw/${file}`, JSON.stringify({ url, n, chunk })], env: { DATABASE_URL: url } }),
+  };
+}
+
+const W = WORKERS;
+const UPPER = "bench-upper-usernames";
+
+/** Every method, in table order. Ids are stable: --only filters on them, the report looks some up. */
+export const METHODS: MethodSpec[] = [
+  // The update job: username = upper(username), computed in JavaScript.
+  runner("a-runner-w1-count", `(a) runner, --workers 1, counting subscriber`, "update", UPPER, 1, "count"),
+  runner(`a-runner-w${W}-count`, `(a) runner, --workers ${W}, counting subscriber`, "update", UPPER, W, "count"),
+  runner("a-runner-w1-audit", `(a) runner, --workers 1, audit subscriber`, "update", UPPER, 1, "audit", NOT_LARGE),
+  runner(`a-runner-w${W}-audit`, `(a) runner, --workers ${W}, audit subscriber`, "update", UPPER, W, "audit"),
+  runner(`a-npm-w${W}-count`, `(a) \`npm run data-script\`, --workers ${W}, counting`, "update", UPPER, W, "count", ALL, true),
+  tsChild("a-lib-bulkupdate-count", "bulkUpdate() in one process, no runner, counting", "update", "bulk-library.ts", "count"),
+  tsChild("b-save-count", "(b) TypeORM save(…, {chunk: 1000}), counting", "update", "typeorm-save.ts", "count", NOT_LARGE),
+  tsChild("b-save-audit", "(b) TypeORM save(…, {chunk: 1000}), audit", "update", "typeorm-save.ts", "audit", NOT_LARGE),
+  tsChild("c-mikro-count", "(c) MikroORM 6 em.flush() per 1,000, counting", "update", "mikro-flush.ts", "count", NOT_LARGE),
+  tsChild("c-mikro-audit", "(c) MikroORM 6 em.flush() per 1,000, audit", "update", "mikro-flush.ts", "audit", NOT_LARGE),
+  rawChild("d-django-case", "(d) Django-style CASE WHEN, batches of 1,000 (pg)", "update", "django-case.js", NOT_LARGE),
+  rawChild("e-raw-unnest", "(e) raw UPDATE … FROM unnest per 1,000 + key range (pg)", "update", "raw-unnest.js"),
+  rawChild("e2-raw-unnest-split", "(e) split over 2 processes", "update", "raw-unnest-split.js"),
+  rawChild("f-set-based", "(f) set-based UPDATE … SET username = upper(username)", "update", "set-based.js"),
+  // The create path: N new rows.
+  runner(`create-runner-w${W}-count`, `runner (source kind, bulkInsert), --workers ${W}, counting`, "create", "bench-create-users", W, "count", NOT_LARGE),
+  tsChild("create-lib-bulkinsert-count", "bulkInsert() per 1,000 in one process, counting", "create", "bulk-library.ts", "count", NOT_LARGE),
+  tsChild("create-save-count", "TypeORM save(…, {chunk: 1000}), counting", "create", "typeorm-save.ts", "count", NOT_LARGE),
+  rawChild("create-raw-unnest", "raw INSERT … SELECT FROM unnest per 1,000 (pg)", "create", "raw-insert.js", NOT_LARGE),
+  // The upsert path: half new, half existing (by e-mail).
+  runner(`upsert-runner-w${W}-count`, `runner (source kind, upsertOn email), --workers ${W}, counting`, "upsert", "bench-upsert-users", W, "count", NOT_LARGE),
+  tsChild("upsert-lib-bulkupsert-count", "bulkUpsert() per 1,000 in one process, counting", "upsert", "bulk-library.ts", "count", NOT_LARGE),
+  tsChild("upsert-typeorm-count", "TypeORM upsert(…, [\"email\"]) per 1,000, counting", "upsert", "typeorm-upsert.ts", "count", NOT_LARGE),
+  rawChild("upsert-raw-unnest", "raw INSERT … FROM unnest ON CONFLICT per 1,000 (pg)", "upsert", "raw-upsert.js", NOT_LARGE),
+];
+
+/** The baseline each path's ratios are taken against. */
+export const BASELINE: Record<BenchPath, string> = {
+  update: "e-raw-unnest",
+  create: "create-raw-unnest",
+  upsert: "upsert-raw-unnest",
+};

@@ -1,0 +1,218 @@
+import type { ProcessPeak } from "./measure";
+import { BASELINE, WORKERS, type MethodSpec } from "./methods/registry";
+import type { Sample } from "./run-one";
+import type { BenchPath } from "./seed";
+import { median, ratio, seconds, thousands } from "./stats";
+
+export interface MethodRuns {
+  method: MethodSpec;
+  n: number;
+  samples: Sample[];
+}
+
+interface Row {
+  runs: MethodRuns;
+  jobMs: number;
+  wallMs: number;
+  ok: number;
+}
+
+const PATH_TITLES: Record<BenchPath, string> = {
+  update: "Update: `username = upper(username)` computed in JavaScript",
+  create: "Create: N new rows",
+  upsert: "Upsert: N rows by e-mail, half existing, half new",
+};
+
+function summarise(runs: MethodRuns): Row {
+  const good = runs.samples.filter((s) => s.ok);
+  return { runs, jobMs: median(good.map((s) => s.jobMs)), wallMs: median(good.map((s) => s.wallMs)), ok: good.length };
+}
+
+/** A process's role from its command line (see measure.ts). */
+function role(p: ProcessPeak): string {
+  if (/npm-cli|^npm\b/.test(p.command)) return "npm";
+  if (/^(sh|bash|dash)\b/.test(p.command)) return "sh";
+  if (p.command.includes("data-script.js")) return "parent";
+  if (p.command.includes("process.js")) return "worker";
+  return p.depth === 0 ? "process" : "child";
+}
+
+/** Peak RSS of every process, max over the runs; several processes of one role are listed largest first. */
+const PLURAL: Record<string, string> = { child: "children", process: "processes" };
+
+export function rssSummary(samples: Sample[]): string {
+  const byRole = new Map<string, number[]>();
+  for (const s of samples) {
+    const perRole = new Map<string, number[]>();
+    for (const p of s.processes) {
+      const r = role(p);
+      if (!perRole.has(r)) perRole.set(r, []);
+      perRole.get(r)!.push(p.peakRssMb);
+    }
+    for (const [r, peaks] of perRole) {
+      peaks.sort((a, b) => b - a);
+      const acc = byRole.get(r) ?? [];
+      peaks.forEach((v, i) => (acc[i] = Math.max(acc[i] ?? 0, v)));
+      byRole.set(r, acc);
+    }
+  }
+  const order = ["npm", "sh", "parent", "worker", "process", "child"];
+  return [...byRole.entries()]
+    .sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]))
+    .map(([r, peaks]) => `${peaks.length > 1 ? PLURAL[r] ?? `${r}s` : r} ${peaks.map((v) => Math.round(v)).join("/")}`)
+    .join(" · ");
+}
+
+export function maxRss(samples: Sample[]): number {
+  return Math.max(0, ...samples.flatMap((s) => s.processes.map((p) => p.peakRssMb)));
+}
+
+function eventsCell(runs: MethodRuns): string {
+  if (runs.method.subscriber === "none") return "—";
+  const values = [...new Set(runs.samples.map((s) => s.events))];
+  const balanced = runs.samples.every((s) => s.beforeEvents === undefined || s.beforeEvents === s.events);
+  const good = values.length === 1 && values[0] === runs.n && balanced;
+  return `${values.map((v) => thousands(v ?? NaN)).join(", ")} ${good ? "✓" : "✗"}`;
+}
+
+function statusCell(row: Row): string {
+  const failed = row.runs.samples.filter((s) => !s.ok);
+  if (!failed.length) return "";
+  return ` **${failed.length} of ${row.runs.samples.length} failed**: ${failed[0].error?.replace(/\|/g, "\\|").slice(0, 300)}`;
+}
+
+function pathTable(results: MethodRuns[], path: BenchPath, n: number): string[] {
+  const rows = results.filter((r) => r.method.path === path && r.n === n).map(summarise);
+  if (!rows.length) return [];
+  const base = rows.find((r) => r.runs.method.id === BASELINE[path]);
+  const lines = [
+    `### ${PATH_TITLES[path]}, N = ${thousands(n)}`,
+    "",
+    `| method | job s | rows/s | × ${base ? "raw unnest" : "?"} | whole command s | start-up + shutdown s | peak RSS MB (every process) | events |`,
+    "|---|--:|--:|--:|--:|--:|---|--:|",
+  ];
+  for (const row of rows) {
+    const m = row.runs.method;
+    const startup = row.wallMs - row.jobMs;
+    lines.push(
+      `| ${m.label}${statusCell(row)} | ${seconds(row.jobMs)} | ${thousands(n / (row.jobMs / 1000))} | ${ratio(row.jobMs, base?.jobMs ?? NaN)} | ` +
+        `${seconds(row.wallMs)} | ${seconds(startup)} | ${rssSummary(row.runs.samples)} | ${eventsCell(row.runs)} |`,
+    );
+  }
+  lines.push("");
+  return lines;
+}
+
+function find(results: MethodRuns[], id: string, n: number): Row | undefined {
+  const runs = results.find((r) => r.method.id === id && r.n === n);
+  return runs && summarise(runs);
+}
+
+function commandTable(results: MethodRuns[], sizes: number[]): string[] {
+  const lines = [
+    "### The whole command, start-up included, vs a bare node script doing (e)",
+    "",
+    "| N | bare `node bench/raw/raw-unnest.js` s | `node bin/data-script.js` s | `npm run data-script` s | npm run ÷ bare | runner job s | runner's own wallMs s |",
+    "|--:|--:|--:|--:|--:|--:|--:|",
+  ];
+  for (const n of sizes) {
+    const bare = find(results, "e-raw-unnest", n);
+    const cli = find(results, `a-runner-w${WORKERS}-count`, n);
+    const npm = find(results, `a-npm-w${WORKERS}-count`, n);
+    if (!bare && !cli && !npm) continue;
+    const runnerWall = cli ? median(cli.runs.samples.filter((s) => s.ok).map((s) => s.runnerWallMs ?? NaN)) : NaN;
+    lines.push(
+      `| ${thousands(n)} | ${seconds(bare?.wallMs ?? NaN)} | ${seconds(cli?.wallMs ?? NaN)} | ${seconds(npm?.wallMs ?? NaN)} | ` +
+        `${ratio(npm?.wallMs ?? NaN, bare?.wallMs ?? NaN)} | ${seconds(cli?.jobMs ?? NaN)} | ${seconds(runnerWall)} |`,
+    );
+  }
+  lines.push("", `(runner: --workers ${WORKERS}, counting subscriber. "runner's own wallMs" is runScript() start → end, from its --json summary; the whole command adds Node start-up, loading the CLI, TypeORM and swc, and exit.)`, "");
+  return lines;
+}
+
+function target(text: string, value: string, pass: boolean | undefined): string {
+  return `| ${text} | ${value} | ${pass === undefined ? "not measured" : pass ? "met" : "**missed**"} |`;
+}
+
+function targetsTable(results: MethodRuns[], sizes: number[]): string[] {
+  const lines = ["### Targets (not asserted)", "", "| target | measured | |", "|---|---|---|"];
+  const n = 100_000;
+  const runnerId = `a-runner-w${WORKERS}-count`;
+  const runner = find(results, runnerId, n);
+  const runner1 = find(results, "a-runner-w1-count", n);
+  const e = find(results, "e-raw-unnest", n);
+  const b = find(results, "b-save-count", n);
+  const c = find(results, "c-mikro-count", n);
+  const npm = find(results, `a-npm-w${WORKERS}-count`, n);
+  const has = (...rows: (Row | undefined)[]) => rows.every((r) => r && Number.isFinite(r.jobMs));
+  const pass = (ok: boolean, ...rows: (Row | undefined)[]) => (has(...rows) ? ok : undefined);
+  if (runner && e) {
+    lines.push(target(`100k, counting subscriber: runner job ≤ 1.3 × (e)`, `--workers ${WORKERS}: ${ratio(runner.jobMs, e.jobMs)}; --workers 1: ${ratio(runner1?.jobMs ?? NaN, e.jobMs)}`, pass(runner.jobMs <= 1.3 * e.jobMs, runner, e)));
+  }
+  if (runner && b) lines.push(target("100k: runner ≥ 10× faster than (b) save()", `${ratio(b.jobMs, runner.jobMs)} faster`, pass(b.jobMs >= 10 * runner.jobMs, runner, b)));
+  if (runner && c) lines.push(target("100k: runner ≥ 3× faster than (c) MikroORM", `${ratio(c.jobMs, runner.jobMs)} faster`, pass(c.jobMs >= 3 * runner.jobMs, runner, c)));
+  if (npm && e) {
+    lines.push(target("100k: whole `npm run data-script` ≤ 2 × a bare node script doing (e), start-up included", `${seconds(npm.wallMs)} s vs ${seconds(e.wallMs)} s = ${ratio(npm.wallMs, e.wallMs)}`, npm.ok && e.ok ? npm.wallMs <= 2 * e.wallMs : undefined));
+  }
+  if (sizes.includes(1_000_000)) {
+    const big = find(results, runnerId, 1_000_000);
+    const split = find(results, "e2-raw-unnest-split", 1_000_000);
+    if (big && split) lines.push(target("1M: runner job ≤ 1.5 × raw unnest split over 2 processes", ratio(big.jobMs, split.jobMs), pass(big.jobMs <= 1.5 * split.jobMs, big, split)));
+    const runnerRows = results.filter((r) => r.n === 1_000_000 && r.method.kind === "runner");
+    const worst = Math.max(0, ...runnerRows.map((r) => maxRss(r.samples)));
+    if (runnerRows.length) lines.push(target("1M: peak RSS ≤ 300 MB in every runner process", `largest: ${Math.round(worst)} MB`, worst <= 300));
+  } else {
+    lines.push(target("1M targets (job ≤ 1.5 × split raw unnest; RSS ≤ 300 MB)", "run with --large", undefined));
+  }
+  lines.push("");
+  return lines;
+}
+
+function allRuns(results: MethodRuns[]): string[] {
+  const lines = ["<details><summary>Every run (job s / whole command s)</summary>", "", "| method | N | runs |", "|---|--:|---|"];
+  for (const r of results) {
+    const runs = r.samples.map((s) => (s.ok ? `${seconds(s.jobMs)} / ${seconds(s.wallMs)}` : `failed (${seconds(s.wallMs)})`)).join("; ");
+    lines.push(`| ${r.method.label} | ${thousands(r.n)} | ${runs} |`);
+  }
+  lines.push("", "</details>", "");
+  return lines;
+}
+
+export interface ReportInput {
+  results: MethodRuns[];
+  sizes: number[];
+  reps: number;
+  machine: string[];
+  command: string;
+  startedAt: Date;
+  elapsedMs: number;
+}
+
+export function renderReport(input: ReportInput): string {
+  const { results, sizes } = input;
+  const out = [
+    "# Benchmarks",
+    "",
+    `Generated by \`npm run bench\` on ${input.startedAt.toISOString()} (the whole bench took ${Math.round(input.elapsedMs / 1000)} s). Reproduce with:`,
+    "",
+    "```sh",
+    input.command,
+    "```",
+    "",
+    "## Machine",
+    "",
+    ...input.machine,
+    "",
+    "## Results",
+    "",
+    `Median of ${input.reps} run${input.reps > 1 ? "s" : ""} per method and size; the table is re-seeded (TRUNCATE, INSERT, VACUUM ANALYZE, CHECKPOINT) before every run, so every method starts from the same state and does the same work.`,
+    "**job** = the work itself: for the runner, its `--json` `jobMs` (chunks planned → last commit, which includes starting the worker pool and each worker's DataSource initialisation); for the other methods, from after the ORM/connection is ready to the last commit.",
+    "**whole command** = the process from spawn to exit, measured from outside; **start-up + shutdown** = whole command − job.",
+    "**peak RSS** = VmHWM of every process involved (parent, each worker / child), polled from /proc every 10 ms, max over the runs.",
+    "**events** = row events a subscriber saw (after-events, with before-events checked equal; for the audit subscriber, user_audit rows); they must equal N.",
+    "",
+  ];
+  for (const n of sizes) for (const path of ["update", "create", "upsert"] as BenchPath[]) out.push(...pathTable(results, path, n));
+  out.push(...commandTable(results, sizes), ...targetsTable(results, sizes), ...allRuns(results));
+  return out.join("\n");
+}

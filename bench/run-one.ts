@@ -1,0 +1,68 @@
+import type { Client } from "pg";
+import { SUM_EVENT_COUNTS, type EventCounts } from "./entities/event-counts";
+import { measure, type ProcessPeak } from "./measure";
+import type { MethodSpec } from "./methods/registry";
+import { resetFor, verify } from "./seed";
+
+/** One timed run of one method at one size. */
+export interface Sample {
+  ok: boolean;
+  error?: string;
+  /** The job: chunks planned → last commit (runner's --json jobMs), or the method's own timing. */
+  jobMs: number;
+  /** The whole command from outside, start-up and shutdown included. */
+  wallMs: number;
+  /** The runner's own wallMs (runScript start → end), when the method is the runner. */
+  runnerWallMs?: number;
+  processes: ProcessPeak[];
+  /** Row events the subscriber saw: after-events (count) or audit rows (audit); undefined without a subscriber. */
+  events?: number;
+  /** Counting subscriber: before-events, which must equal the after-events. */
+  beforeEvents?: number;
+  note?: string;
+}
+
+export const CHUNK = 1_000;
+
+export async function runOnce(db: Client, method: MethodSpec, n: number, url: string, cwd: string): Promise<Sample> {
+  await resetFor(db, method.path, n);
+  const inv = method.invocation(n, CHUNK, url);
+  const m = await measure(inv.command, inv.args, { cwd, env: { ...process.env, ...inv.env, FORCE_COLOR: "0" } });
+  const sample: Sample = { ok: false, jobMs: NaN, wallMs: m.wallMs, processes: m.processes };
+  try {
+    if (m.code !== 0) throw new Error(`exit ${m.code}: ${lastLines(m.stderr || m.stdout)}`);
+    if (method.kind === "runner") {
+      const summary = JSON.parse(m.stdout);
+      if (summary.status !== "completed") throw new Error(`runner status ${summary.status}: ${summary.message ?? ""}`);
+      sample.jobMs = summary.jobMs;
+      sample.runnerWallMs = summary.wallMs;
+    } else {
+      const line = m.stdout.split("\n").find((l) => l.startsWith("@@bench-result "));
+      if (!line) throw new Error(`no result printed: ${lastLines(m.stderr || m.stdout)}`);
+      const result = JSON.parse(line.slice("@@bench-result ".length));
+      sample.jobMs = result.jobMs;
+      sample.note = result.note;
+    }
+    const check = await verify(db, method.path, n);
+    if (!check.ok) throw new Error(`wrong end state: ${check.detail}`);
+    sample.ok = true;
+  } catch (error) {
+    sample.error = (error as Error).message;
+  }
+  await countEvents(db, method, sample);
+  return sample;
+}
+
+async function countEvents(db: Client, method: MethodSpec, sample: Sample): Promise<void> {
+  if (method.subscriber === "count") {
+    const c: EventCounts = (await db.query(SUM_EVENT_COUNTS)).rows[0];
+    sample.events = c.afterInsert + c.afterUpdate;
+    sample.beforeEvents = c.beforeInsert + c.beforeUpdate;
+  } else if (method.subscriber === "audit") {
+    sample.events = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM user_audit`)).rows[0].n;
+  }
+}
+
+function lastLines(text: string, n = 6): string {
+  return text.trim().split("\n").slice(-n).join(" | ").slice(0, 600);
+}
