@@ -1,5 +1,6 @@
 import type { EntityManager, ObjectLiteral } from "typeorm";
 import { quotedTable } from "./column-codec";
+import { refuseCollections } from "./change-set";
 import { afterInsert, beforeInsert } from "./events";
 import { insertParams, planInsert } from "./insert-columns";
 import { applyReturned, assertSameClass, metadataOf, setMissingNullables } from "./rows";
@@ -19,8 +20,10 @@ export async function bulkInsert<T extends ObjectLiteral>(manager: EntityManager
   if (!entities.length) return { inserted: 0 };
   const metadata = metadataOf(manager, entities);
   assertSameClass(metadata, entities);
+  refuseCollections(metadata, entities);
   return inTransaction(manager, async (qr) => {
     await beforeInsert(qr, metadata, entities);
+    refuseCollections(metadata, entities); // a listener may have set one
     // Planned after before-events: listeners may fill columns.
     const plan = planInsert(metadata, entities);
     const statement = buildInsert({

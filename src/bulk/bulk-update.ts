@@ -3,6 +3,7 @@ import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
 import { codecFor, quotedTable } from "./column-codec";
 import { computeChange, describeKey, type RowChange } from "./change-set";
 import { afterUpdate, beforeUpdate } from "./events";
+import { BulkWriteError } from "./errors";
 import { loadByKeys } from "./load";
 import { loadedState } from "./snapshots";
 import { buildUpdate, type BuiltStatement } from "./sql";
@@ -67,20 +68,31 @@ export async function bulkUpdate<T extends ObjectLiteral>(
   });
 }
 
+/**
+ * The "before" state of each entity: its snapshot from when it was loaded or,
+ * standalone, one SELECT … WHERE pk = ANY(…) in the transaction. When the
+ * script set a ManyToOne the load did not join (its id is not in the
+ * snapshots), that SELECT covers every row and fills the relation's ids into
+ * the snapshots, as save() loads the ids of every relation any row sets.
+ */
 async function databaseStates<T extends ObjectLiteral>(manager: EntityManager, metadata: EntityMetadata, entities: T[]): Promise<T[]> {
   const states = entities.map((e) => loadedState(e));
-  const missing = entities.filter((_, i) => states[i] === undefined);
-  if (missing.length) {
-    // Standalone use: one SELECT … WHERE pk = ANY(…) in the transaction.
-    const loaded = await loadByKeys(manager, metadata, missing);
-    entities.forEach((e, i) => {
-      if (states[i] === undefined) {
-        const state = loaded.get(keyOf(metadata, e));
-        if (!state) throw new Error(`bulkUpdate: ${metadata.name} row ${describeKey(metadata, e)} does not exist`);
-        states[i] = state;
-      }
-    });
-  }
+  const unloaded = metadata.relationsWithJoinColumns.filter((r) =>
+    entities.some((e, i) => states[i] !== undefined && r.getEntityValue(e) !== undefined && r.getEntityValue(states[i]!) === undefined),
+  );
+  const toLoad = unloaded.length ? entities : entities.filter((_, i) => states[i] === undefined);
+  if (!toLoad.length) return states as T[];
+  const loaded = await loadByKeys(manager, metadata, toLoad);
+  entities.forEach((e, i) => {
+    const row = loaded.get(keyOf(metadata, e));
+    const state = states[i];
+    if (state === undefined) {
+      if (!row) throw new BulkWriteError(`bulkUpdate: ${metadata.name} row ${describeKey(metadata, e)} does not exist`);
+      states[i] = row;
+    } else if (row) {
+      for (const r of unloaded) if (r.getEntityValue(state) === undefined) r.setEntityValue(state, r.getEntityValue(row));
+    }
+  });
   return states as T[];
 }
 

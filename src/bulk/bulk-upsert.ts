@@ -1,11 +1,12 @@
 import type { EntityManager, EntityMetadata, ObjectLiteral } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
 import { codecFor, quotedTable } from "./column-codec";
-import { computeChange, type RowChange } from "./change-set";
+import { computeChange, refuseCollections, type RowChange } from "./change-set";
 import { BulkWriteError } from "./errors";
 import { afterInsert, afterUpdate, beforeInsert, beforeUpdate } from "./events";
 import { insertParams, planInsert } from "./insert-columns";
-import { applyReturned, assertSameClass, assertUniqueKeys, keyOf, metadataOf, setMissingNullables } from "./rows";
+import { loadByColumns } from "./load";
+import { applyReturned, assertSameClass, assertUniqueKeys, hasKey, keyOf, metadataOf, setMissingNullables } from "./rows";
 import { buildInsert, INSERTED_FLAG } from "./sql";
 import { inTransaction } from "./transaction";
 
@@ -42,12 +43,16 @@ export async function bulkUpsert<T extends ObjectLiteral>(
   const conflict = conflictColumnsOf(metadata, options.conflictColumns);
   assertUniqueKeys(metadata, entities, conflict);
 
+  refuseCollections(metadata, entities.filter((e) => !hasKey(e, conflict)));
+
   return inTransaction(manager, async (qr, txManager) => {
-    const existing = await loadByConflictKey(txManager, metadata, conflict, entities);
+    // Locked, so nobody changes an existing row between this read and the write:
+    // the columns the script left unset are written back with these values.
+    const existing = await loadByColumns(txManager, metadata, conflict, entities, { lock: true });
     const fresh: T[] = [];
-    const candidates: { entity: T; databaseEntity: T }[] = [];
+    const current = new Map<T, T>();
     for (const entity of entities) {
-      const databaseEntity = existing.get(keyOf(metadata, entity, false, conflict));
+      const databaseEntity = hasKey(entity, conflict) ? existing.get(keyOf(metadata, entity, false, conflict)) : undefined;
       if (!databaseEntity) {
         fresh.push(entity);
         continue;
@@ -55,19 +60,22 @@ export async function bulkUpsert<T extends ObjectLiteral>(
       // The entity stands for the existing row: it takes its primary key and the
       // columns the script did not set, so the diff shows only what changes.
       adoptUnsetColumns(metadata, entity, databaseEntity);
-      candidates.push({ entity, databaseEntity });
+      current.set(entity, databaseEntity);
     }
     const diff = (list: { entity: T; databaseEntity: T }[]) =>
       list.map((c) => computeChange(metadata, c.entity, c.databaseEntity)).filter((c): c is RowChange<T> => !!c);
 
+    refuseCollections(metadata, fresh);
     await beforeInsert(qr, metadata, fresh);
-    const initial = diff(candidates);
+    refuseCollections(metadata, fresh); // a listener may have set one
+    const initial = diff([...current].map(([entity, databaseEntity]) => ({ entity, databaseEntity })));
     await beforeUpdate(qr, metadata, initial);
     const changes = diff(initial);
-    const toWrite = [...fresh, ...changes.map((c) => c.entity)];
+    // Written in conflict-key order: two writers of overlapping keys take row locks in one order, so never deadlock.
+    const toWrite = sortByKey(metadata, conflict, [...fresh, ...changes.map((c) => c.entity)]);
     if (!toWrite.length) return { ...empty, unchanged: entities.length };
 
-    const plan = planInsert(metadata, toWrite);
+    const plan = planInsert(metadata, toWrite, current);
     const updateColumns = plan.columns
       .map((c) => c.column)
       .filter((c) => c.isUpdate && !c.isPrimary && !c.isCreateDate && !c.isUpdateDate && !c.isVersion && !c.isDiscriminator)
@@ -90,19 +98,20 @@ export async function bulkUpsert<T extends ObjectLiteral>(
 
     const returned = plan.returning.map((c) => c.column);
     const changeOf = new Map(changes.map((c) => [c.entity, c]));
-    const createdEntities: T[] = [];
-    const updatedChanges: RowChange<T>[] = [];
+    const insertedSet = new Set<T>();
     toWrite.forEach((entity, i) => {
-      const row = rows[i];
-      applyReturned(metadata, entity, row, returned);
+      applyReturned(metadata, entity, rows[i], returned);
       setMissingNullables(metadata, entity);
-      if (row[INSERTED_FLAG]) {
-        createdEntities.push(entity);
-      } else {
-        // Existed at select time, or created by someone else since (a race): either way an update.
-        updatedChanges.push(changeOf.get(entity) ?? racedUpdate(metadata, entity, plan.columns.map((c) => c.column)));
-      }
+      if (rows[i][INSERTED_FLAG]) insertedSet.add(entity);
     });
+    // Results and events in the caller's order.
+    const writeSet = new Set(toWrite);
+    const written = entities.filter((e) => writeSet.has(e));
+    const createdEntities = written.filter((e) => insertedSet.has(e));
+    // Existed at select time, or created by someone else since (a race): either way an update.
+    const updatedChanges = written
+      .filter((e) => !insertedSet.has(e))
+      .map((e) => changeOf.get(e) ?? racedUpdate(metadata, e, plan.columns.map((c) => c.column)));
     await afterInsert(qr, metadata, createdEntities);
     await afterUpdate(qr, metadata, updatedChanges);
     return {
@@ -115,6 +124,12 @@ export async function bulkUpsert<T extends ObjectLiteral>(
   });
 }
 
+function sortByKey<T extends ObjectLiteral>(metadata: EntityMetadata, conflict: ColumnMetadata[], entities: T[]): T[] {
+  const keyed = entities.map((e) => ({ e, k: keyOf(metadata, e, false, conflict) }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  return keyed.map((x) => x.e);
+}
+
 function conflictColumnsOf(metadata: EntityMetadata, names: string[]): ColumnMetadata[] {
   if (!names?.length) throw new BulkWriteError("bulkUpsert needs conflictColumns (a unique key of the entity)");
   return names.map((name) => {
@@ -122,25 +137,6 @@ function conflictColumnsOf(metadata: EntityMetadata, names: string[]): ColumnMet
     if (!column) throw new BulkWriteError(`${metadata.name} has no column "${name}" (conflictColumns)`);
     return column;
   });
-}
-
-async function loadByConflictKey<T extends ObjectLiteral>(
-  manager: EntityManager,
-  metadata: EntityMetadata,
-  conflict: ColumnMetadata[],
-  entities: T[],
-): Promise<Map<string, T>> {
-  const qb = manager.createQueryBuilder<T>(metadata.target as never, "e");
-  const params: Record<string, unknown> = {};
-  const lists = conflict.map((column, i) => {
-    const codec = codecFor(column);
-    params[`k${i}`] = entities.map((e) => codec.encode(column.getEntityValue(e)));
-    return `CAST(:k${i} AS ${codec.paramType})`;
-  });
-  const tuple = conflict.map((c) => `e.${c.propertyPath}`).join(", ");
-  qb.where(`(${tuple}) IN (SELECT * FROM unnest(${lists.join(", ")}))`, params);
-  const rows = await qb.getMany();
-  return new Map(rows.map((row) => [keyOf(metadata, row, false, conflict), row]));
 }
 
 function adoptUnsetColumns(metadata: EntityMetadata, entity: ObjectLiteral, databaseEntity: ObjectLiteral): void {

@@ -72,14 +72,27 @@ function refuseToManyChanges(metadata: EntityMetadata, entity: ObjectLiteral, da
     const now = relation.getEntityValue(entity);
     if (now === undefined) continue;
     const before = relation.getEntityValue(databaseEntity);
-    if (!sameIds(relation, now, before)) {
-      throw new BulkWriteError(
-        `${metadata.name}.${relation.propertyName} is a ${relation.relationType} collection; ` +
-          `the bulk writer does not write collections (row ${describeKey(metadata, databaseEntity)}). ` +
-          `Change the related rows in their own data script or with the repository.`,
-      );
-    }
+    if (!sameIds(relation, now, before)) throw collectionError(metadata, relation, `row ${describeKey(metadata, databaseEntity)}`);
   }
+}
+
+/** For new rows: a non-empty collection is one save() would write (junction rows, children's keys); refuse it. */
+export function refuseCollections(metadata: EntityMetadata, entities: ObjectLiteral[]): void {
+  for (const relation of metadata.relations) {
+    if (!relation.isOneToMany && !relation.isManyToMany) continue;
+    entities.forEach((entity, i) => {
+      const value = relation.getEntityValue(entity);
+      if (Array.isArray(value) ? value.length > 0 : value != null) throw collectionError(metadata, relation, `new row #${i + 1}`);
+    });
+  }
+}
+
+function collectionError(metadata: EntityMetadata, relation: RelationMetadata, row: string): BulkWriteError {
+  return new BulkWriteError(
+    `${metadata.name}.${relation.propertyName} is a ${relation.relationType} collection; ` +
+      `the bulk writer does not write collections (${row}). ` +
+      `Change the related rows in their own data script or with the repository.`,
+  );
 }
 
 function sameIds(relation: RelationMetadata, a: unknown, b: unknown): boolean {

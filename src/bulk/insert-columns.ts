@@ -19,12 +19,19 @@ export interface InsertPlan {
   returning: ColumnCodec[];
 }
 
-export function planInsert(metadata: EntityMetadata, entities: ObjectLiteral[]): InsertPlan {
+/**
+ * `current` (upserts): the database state of rows that exist; a column such a
+ * row leaves unset is written with its current value, never a default.
+ */
+export function planInsert(metadata: EntityMetadata, entities: ObjectLiteral[], current?: Map<ObjectLiteral, ObjectLiteral>): InsertPlan {
   const driver = metadata.connection.driver;
   const valueOf = (column: ColumnMetadata, entity: ObjectLiteral): unknown => {
     if (column.isDiscriminator) return metadata.discriminatorValue;
-    if (column.isVersion && column.getEntityValue(entity) === undefined) return 1;
-    return column.getEntityValue(entity);
+    let value = column.getEntityValue(entity);
+    const existing = current?.get(entity);
+    if (value === undefined && existing) value = column.getEntityValue(existing);
+    if (column.isVersion && value === undefined) return 1;
+    return value;
   };
   const columns: ColumnCodec[] = [];
   const fallbacks = new Map<ColumnCodec, string>();
@@ -56,14 +63,15 @@ export function insertParams(statement: BuiltStatement, plan: InsertPlan, entiti
   return params;
 }
 
+// Not `isVirtual`: TypeORM marks the discriminator and implicit join columns
+// (`vet_id` of `vet: Owner`) virtual, yet they are table columns save() writes.
+// `isVirtualProperty` (@VirtualColumn) is the one not in the table.
 function insertableColumns(metadata: EntityMetadata): ColumnMetadata[] {
-  return metadata.columns.filter(
-    (c) => !c.isVirtual && c.isInsert && c.asExpression === undefined && !(c.relationMetadata && c.isVirtualProperty),
-  );
+  return metadata.columns.filter((c) => !c.isVirtualProperty && c.isInsert && c.asExpression === undefined);
 }
 
 function defaultExpression(metadata: EntityMetadata, column: ColumnMetadata, normalized: string | undefined): string | undefined {
-  if (column.isGenerated && column.generationStrategy === "increment") {
+  if (column.isGenerated && (column.generationStrategy === "increment" || column.generationStrategy === "identity")) {
     const table = metadata.schema ? `${metadata.schema}.${metadata.tableName}` : metadata.tableName;
     return `nextval(pg_get_serial_sequence('${table.replace(/'/g, "''")}', '${column.databaseName.replace(/'/g, "''")}'))`;
   }

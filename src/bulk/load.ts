@@ -1,27 +1,49 @@
 import type { EntityManager, EntityMetadata, ObjectLiteral } from "typeorm";
+import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
 import { codecFor } from "./column-codec";
-import { keyOf } from "./rows";
+import { hasKey, keyOf } from "./rows";
 
 /** Loads the current rows for `entities` by primary key, in one SELECT, keyed by keyOf(). */
-export async function loadByKeys<T extends ObjectLiteral>(
+export function loadByKeys<T extends ObjectLiteral>(manager: EntityManager, metadata: EntityMetadata, entities: T[]): Promise<Map<string, T>> {
+  return loadByColumns(manager, metadata, metadata.primaryColumns, entities);
+}
+
+/**
+ * Loads the rows matching `entities` on `columns` (a primary or unique key) in
+ * one SELECT, keyed by keyOf(…, columns). Relation ids of ManyToOne/owner
+ * OneToOne relations are loaded too, as save() loads them, so a relation
+ * compares by id. With `lock`, the rows are locked FOR UPDATE in key order
+ * (one order for every writer, so two writers cannot deadlock on them).
+ */
+export async function loadByColumns<T extends ObjectLiteral>(
   manager: EntityManager,
   metadata: EntityMetadata,
+  columns: ColumnMetadata[],
   entities: T[],
+  options: { lock?: boolean } = {},
 ): Promise<Map<string, T>> {
+  // A key with a NULL part matches no row (NULLs are never equal).
+  const keyed = entities.filter((e) => hasKey(e, columns));
+  if (!keyed.length) return new Map();
   const qb = manager.createQueryBuilder<T>(metadata.target as never, "e");
-  const keys = metadata.primaryColumns;
   const params: Record<string, unknown> = {};
-  const lists = keys.map((column, i) => {
+  const lists = columns.map((column, i) => {
     const codec = codecFor(column);
-    params[`k${i}`] = entities.map((e) => codec.encode(column.getEntityValue(e)));
+    params[`k${i}`] = keyed.map((e) => codec.encode(column.getEntityValue(e)));
     return `CAST(:k${i} AS ${codec.paramType})`;
   });
-  if (keys.length === 1) {
-    qb.where(`e.${keys[0].propertyPath} = ANY(${lists[0]})`, params);
+  if (columns.length === 1) {
+    qb.where(`e.${columns[0].propertyPath} = ANY(${lists[0]})`, params);
   } else {
-    const tuple = keys.map((c) => `e.${c.propertyPath}`).join(", ");
+    const tuple = columns.map((c) => `e.${c.propertyPath}`).join(", ");
     qb.where(`(${tuple}) IN (SELECT * FROM unnest(${lists.join(", ")}))`, params);
   }
+  const relations = metadata.relationsWithJoinColumns.map((r) => r.propertyPath);
+  if (relations.length) qb.loadAllRelationIds({ relations, disableMixedMap: true });
+  if (options.lock) {
+    columns.forEach((c, i) => (i ? qb.addOrderBy(`e.${c.propertyPath}`) : qb.orderBy(`e.${c.propertyPath}`)));
+    qb.setLock("pessimistic_write");
+  }
   const rows = await qb.getMany();
-  return new Map(rows.map((row) => [keyOf(metadata, row), row]));
+  return new Map(rows.map((row) => [keyOf(metadata, row, false, columns), row]));
 }

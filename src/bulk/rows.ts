@@ -24,14 +24,20 @@ export function assertSameClass(metadata: EntityMetadata, entities: ObjectLitera
   }
 }
 
-/** A duplicate key in one statement would let an arbitrary row win: refuse it. */
+/** A duplicate key in one statement would let an arbitrary row win: refuse it. (Keys with a NULL part never collide.) */
 export function assertUniqueKeys(metadata: EntityMetadata, entities: ObjectLiteral[], columns = metadata.primaryColumns): void {
   const seen = new Set<string>();
   for (const e of entities) {
+    if (!hasKey(e, columns)) continue;
     const key = keyOf(metadata, e, false, columns);
     if (seen.has(key)) throw new BulkWriteError(`${metadata.name} row ${describeKey(metadata, e)} appears twice in one chunk`);
     seen.add(key);
   }
+}
+
+/** Whether every column of the key has a value. */
+export function hasKey(entity: ObjectLiteral, columns: ColumnMetadata[]): boolean {
+  return columns.every((c) => c.getEntityValue(entity) != null);
 }
 
 /** Identity of a row by the given columns, from an entity or (raw = true) from a returned database row. */
