@@ -40,28 +40,31 @@ export async function bulkUpdate<T extends ObjectLiteral>(
 
   return inTransaction(manager, async (qr, txManager) => {
     const databaseEntities = await databaseStates(txManager, metadata, entities);
-    const initial = diffAll(metadata, entities, databaseEntities);
-    if (!initial.length) return { updated: 0, conflicts: [], changes: [] };
+    const stale = staleVersions(metadata, entities, databaseEntities);
+    const initial = diffAll(metadata, entities, databaseEntities).filter((c) => !stale.has(c.entity));
+    const staleList = entities.filter((e) => stale.has(e));
+    if (!initial.length) return { updated: 0, conflicts: staleList, changes: [] };
 
     await beforeUpdate(qr, metadata, initial);
     // Before-listeners may change more columns (or undo changes): diff again, as save() does.
     const changes = diffAll(metadata, initial.map((c) => c.entity), initial.map((c) => c.databaseEntity));
-    if (!changes.length) return { updated: 0, conflicts: [], changes: [] };
+    if (!changes.length) return { updated: 0, conflicts: staleList, changes: [] };
 
     const statement = updateStatement(metadata, changes, options.keyRange !== undefined || hasOrderedKey(metadata));
     const params = updateParams(metadata, statement, changes, options.keyRange);
     const rows: ObjectLiteral[] = (await qr.query(statement.sql, params, true)).records;
 
     const byKey = new Map(changes.map((c) => [keyOf(metadata, c.databaseEntity), c]));
-    const written: RowChange<T>[] = [];
+    const writtenSet = new Set<RowChange<T>>();
     for (const row of rows) {
       const change = byKey.get(keyOf(metadata, row, true))!;
       applyReturned(metadata, change.entity, row, returningColumns(metadata));
       setMissingNullables(metadata, change.entity);
-      written.push(change);
+      writtenSet.add(change);
     }
-    const writtenSet = new Set(written);
-    const conflicts = changes.filter((c) => !writtenSet.has(c)).map((c) => c.entity);
+    // In the caller's order, as save() fires them (RETURNING order is the join's).
+    const written = changes.filter((c) => writtenSet.has(c));
+    const conflicts = [...staleList, ...changes.filter((c) => !writtenSet.has(c)).map((c) => c.entity)];
 
     await afterUpdate(qr, metadata, written);
     return { updated: written.length, conflicts, changes: written };
@@ -94,6 +97,22 @@ async function databaseStates<T extends ObjectLiteral>(manager: EntityManager, m
     }
   });
   return states as T[];
+}
+
+/**
+ * Standalone rows (no snapshot) that carry a version older than the row's: the
+ * caller loaded them before someone else wrote. save() would write them and set
+ * the version back; here they are conflicts, as when a snapshot's version moved.
+ */
+function staleVersions<T extends ObjectLiteral>(metadata: EntityMetadata, entities: T[], databaseEntities: T[]): Set<T> {
+  const stale = new Set<T>();
+  const version = metadata.versionColumn;
+  if (!version) return stale;
+  entities.forEach((e, i) => {
+    const mine = version.getEntityValue(e);
+    if (loadedState(e) === undefined && mine != null && Number(mine) !== Number(version.getEntityValue(databaseEntities[i]))) stale.add(e);
+  });
+  return stale;
 }
 
 function diffAll<T extends ObjectLiteral>(metadata: EntityMetadata, entities: T[], databaseEntities: T[]): RowChange<T>[] {
