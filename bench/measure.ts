@@ -56,9 +56,12 @@ function sampleTree(pid: number, depth: number, peaks: Map<number, ProcessPeak>)
   if (hwm === undefined) return;
   let peak = peaks.get(pid);
   if (!peak) {
-    peak = { pid, command: commandOf(pid), depth, peakRssMb: 0 };
+    peak = { pid, command: "?", depth, peakRssMb: 0 };
     peaks.set(pid, peak);
   }
+  // Re-read every time: between fork and exec, and before npm sets its title, the command line is not yet the final one.
+  const command = commandOf(pid);
+  if (command !== "?") peak.command = command;
   peak.peakRssMb = Math.max(peak.peakRssMb, hwm / 1024);
   for (const child of childrenOf(pid)) sampleTree(child, depth + 1, peaks);
 }

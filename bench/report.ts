@@ -1,4 +1,5 @@
 import type { ProcessPeak } from "./measure";
+import { describeQuietRule } from "./quiet";
 import { BASELINE, WORKERS, type MethodSpec } from "./methods/registry";
 import type { Sample } from "./run-one";
 import type { BenchPath } from "./seed";
@@ -78,7 +79,7 @@ function eventsCell(runs: MethodRuns): string {
 function statusCell(row: Row): string {
   const failed = row.runs.samples.filter((s) => !s.ok);
   if (!failed.length) return "";
-  return ` **${failed.length} of ${row.runs.samples.length} failed**: ${failed[0].error?.replace(/\|/g, "\\|").slice(0, 300)}`;
+  return ` — **failed** (not repeated): ${failed[0].error?.replace(/\|/g, "\\|").slice(0, 300)}`;
 }
 
 function pathTable(results: MethodRuns[], path: BenchPath, n: number): string[] {
@@ -171,10 +172,12 @@ function targetsTable(results: MethodRuns[], sizes: number[]): string[] {
 function allRuns(results: MethodRuns[]): string[] {
   const lines = ["<details><summary>Every run (job s / whole command s)</summary>", "", "| method | N | runs |", "|---|--:|---|"];
   for (const r of results) {
-    const runs = r.samples.map((s) => (s.ok ? `${seconds(s.jobMs)} / ${seconds(s.wallMs)}` : `failed (${seconds(s.wallMs)})`)).join("; ");
+    const runs = r.samples
+      .map((s) => (s.ok ? `${seconds(s.jobMs)} / ${seconds(s.wallMs)}` : `failed after ${seconds(s.wallMs)} s`) + (s.busyBefore === undefined ? "" : " (busy*)"))
+      .join("; ");
     lines.push(`| ${r.method.label} | ${thousands(r.n)} | ${runs} |`);
   }
-  lines.push("", "</details>", "");
+  lines.push("", "(busy*) = the machine was still busy with other work when the run started (see the note on quiet).", "", "</details>", "");
   return lines;
 }
 
@@ -209,6 +212,7 @@ export function renderReport(input: ReportInput): string {
     "**job** = the work itself: for the runner, its `--json` `jobMs` (chunks planned → last commit, which includes starting the worker pool and each worker's DataSource initialisation); for the other methods, from after the ORM/connection is ready to the last commit.",
     "**whole command** = the process from spawn to exit, measured from outside; **start-up + shutdown** = whole command − job.",
     "**peak RSS** = VmHWM of every process involved (parent, each worker / child), polled from /proc every 10 ms, max over the runs.",
+    `**quiet**: other work shares this machine, so ${describeQuietRule()}; runs that started anyway are marked (busy*) under "Every run".`,
     "**events** = row events a subscriber saw (after-events, with before-events checked equal; for the audit subscriber, user_audit rows); they must equal N.",
     "",
   ];

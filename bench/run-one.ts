@@ -2,6 +2,7 @@ import type { Client } from "pg";
 import { SUM_EVENT_COUNTS, type EventCounts } from "./entities/event-counts";
 import { measure, type ProcessPeak } from "./measure";
 import type { MethodSpec } from "./methods/registry";
+import { waitForQuiet } from "./quiet";
 import { resetFor, verify } from "./seed";
 
 /** One timed run of one method at one size. */
@@ -20,17 +21,21 @@ export interface Sample {
   /** Counting subscriber: before-events, which must equal the after-events. */
   beforeEvents?: number;
   note?: string;
+  /** The machine was not quiet before the run (other work on it): see quiet.ts. */
+  busyBefore?: number;
 }
 
 export const CHUNK = 1_000;
 
 export async function runOnce(db: Client, method: MethodSpec, n: number, url: string, cwd: string): Promise<Sample> {
   await resetFor(db, method.path, n);
+  const quiet = await waitForQuiet();
   const inv = method.invocation(n, CHUNK, url);
   const m = await measure(inv.command, inv.args, { cwd, env: { ...process.env, ...inv.env, FORCE_COLOR: "0" } });
   const sample: Sample = { ok: false, jobMs: NaN, wallMs: m.wallMs, processes: m.processes };
+  if (!quiet.quiet) sample.busyBefore = quiet.busy;
   try {
-    if (m.code !== 0) throw new Error(`exit ${m.code}: ${lastLines(m.stderr || m.stdout)}`);
+    if (m.code !== 0) throw new Error(`exit ${m.code}: ${errorLine(m.stderr) ?? lastLines(m.stderr || m.stdout)}`);
     if (method.kind === "runner") {
       const summary = JSON.parse(m.stdout);
       if (summary.status !== "completed") throw new Error(`runner status ${summary.status}: ${summary.message ?? ""}`);
@@ -61,6 +66,11 @@ async function countEvents(db: Client, method: MethodSpec, sample: Sample): Prom
   } else if (method.subscriber === "audit") {
     sample.events = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM user_audit`)).rows[0].n;
   }
+}
+
+/** The first line that names an error (a stack's headline), if any. */
+function errorLine(text: string): string | undefined {
+  return text.split("\n").find((l) => /^\s*(\w+Error|Error)\b.*:/.test(l) || /^data-script: /.test(l))?.trim();
 }
 
 function lastLines(text: string, n = 6): string {

@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "pg";
+import type { DataSource } from "typeorm";
 import { parseArgs } from "./args";
 import { openBenchDatabase, redactUrl } from "./database";
 import { describeMachine } from "./machine";
@@ -22,7 +23,8 @@ async function migrate(url: string): Promise<void> {
   // The demo's migration, through the bench data source (as the runner's workers will).
   process.env.DATABASE_URL = url;
   process.env.BENCH_SUBSCRIBER = "none";
-  const { default: dataSource } = await import("./data-source");
+  // Required only now: the data source reads DATABASE_URL when it is loaded.
+  const dataSource: DataSource = require("./data-source").default;
   await dataSource.initialize();
   await dataSource.destroy();
 }
@@ -61,12 +63,15 @@ async function main(): Promise<void> {
       // Runs interleave (every method once, then again) so drift on the machine spreads over all methods.
       for (let rep = 1; rep <= args.reps; rep++) {
         for (const entry of runs) {
+          // A failure is deterministic here (e.g. a parameter limit): don't spend the remaining runs on it.
+          if (entry.samples.some((s) => !s.ok)) continue;
           const sample = await runOnce(db, entry.method, n, database.url, ROOT);
           entry.samples.push(sample);
           const events = sample.events === undefined ? "" : `, events ${thousands(sample.events)}`;
           log(
             `[N=${thousands(n)} run ${rep}/${args.reps}] ${entry.method.id}: ` +
-              (sample.ok ? `job ${seconds(sample.jobMs)} s, whole ${seconds(sample.wallMs)} s${events}` : `FAILED: ${sample.error}`),
+              (sample.ok ? `job ${seconds(sample.jobMs)} s, whole ${seconds(sample.wallMs)} s${events}` : `FAILED: ${sample.error}`) +
+              (sample.busyBefore === undefined ? "" : ` (machine ${Math.round(sample.busyBefore * 100)}% busy with other work before the run)`),
           );
         }
       }
