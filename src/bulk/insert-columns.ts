@@ -71,7 +71,9 @@ function insertableColumns(metadata: EntityMetadata): ColumnMetadata[] {
 }
 
 function defaultExpression(metadata: EntityMetadata, column: ColumnMetadata, normalized: string | undefined): string | undefined {
-  if (column.isGenerated && (column.generationStrategy === "increment" || column.generationStrategy === "identity")) {
+  // "identity" (@PrimaryGeneratedColumn("identity")) is a runtime strategy TypeORM's types omit.
+  const strategy = column.generationStrategy as string | undefined;
+  if (column.isGenerated && (strategy === "increment" || strategy === "identity")) {
     const table = metadata.schema ? `${metadata.schema}.${metadata.tableName}` : metadata.tableName;
     return `nextval(pg_get_serial_sequence('${table.replace(/'/g, "''")}', '${column.databaseName.replace(/'/g, "''")}'))`;
   }

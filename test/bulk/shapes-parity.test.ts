@@ -2,6 +2,9 @@ import { In, type ObjectLiteral } from "typeorm";
 import { bulkInsert, bulkUpdate, bulkUpsert, BulkWriteError, rememberLoaded } from "../../src";
 import {
   AnimalsBulk,
+  Badge,
+  Kitten,
+  Litter,
   AnimalsSave,
   CompositeBulk,
   CompositeSave,
@@ -372,7 +375,6 @@ describe("ManyToOne relations", () => {
 
 describe("to-many collections", () => {
   test("bulkUpdate refuses a changed ManyToMany or OneToMany collection with a clear error, and writes nothing", async () => {
-    const { Badge, Litter, Kitten } = await import("../fixtures/bulk/entities");
     const badge = await repo(Badge).save(make(Badge, { label: "good" }));
     const pet = await repo(PetBulk).save(make(PetBulk, { name: "p" }));
     const loaded = await repo(PetBulk).findOneOrFail({ where: { id: pet.id }, relations: { badges: true } });
@@ -390,7 +392,6 @@ describe("to-many collections", () => {
   });
 
   test("bulkInsert and bulkUpsert refuse a non-empty collection instead of dropping it", async () => {
-    const { Badge, Litter, Kitten } = await import("../fixtures/bulk/entities");
     const badge = await repo(Badge).save(make(Badge, { label: "good" }));
     await expect(bulkInsert(h.ds.manager, [make(PetBulk, { name: "p", badges: [badge] })])).rejects.toThrow(/Pet\.badges/);
     const kitten = await repo(Kitten).save(make(Kitten, { name: "k" }));
