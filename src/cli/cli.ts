@@ -103,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
       "scaffold scripts/<name>.ts from a template",
       (y) => y.positional("name", { type: "string", demandOption: true }),
       (args) => {
-        const file = scaffoldScript(args.scripts as string, args.name as string);
+        const file = scaffoldScript(last(args.scripts) as string, args.name as string);
         console.log(`created ${file}`);
       },
     )
@@ -120,7 +120,9 @@ export async function main(argv: string[]): Promise<number> {
       },
     )
     .strict()
-    .parserConfiguration({ "duplicate-arguments-array": false })
+    // `--param a=1 --param b=2` collects both; `--param a=1 <script>` leaves the script positional.
+    // A repeated single-valued option (`-d a -d b`) takes its last value (see last()).
+    .parserConfiguration({ "greedy-arrays": false })
     .help()
     .version(false)
     .fail((message, error) => {
@@ -128,7 +130,7 @@ export async function main(argv: string[]): Promise<number> {
     });
   try {
     const parsed = await parser.parseAsync();
-    verbose = Boolean(parsed.verbose);
+    verbose = Boolean(last(parsed.verbose));
     return exitCode;
   } catch (error) {
     return reportError(error, verbose);
@@ -136,25 +138,31 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function parseGlobal(args: Record<string, unknown>): GlobalArgs & { workers: number } {
-  const workers = args.workers === undefined ? availableParallelism() : positiveInt(args.workers, "--workers");
+  const workers = last(args.workers) === undefined ? availableParallelism() : positiveInt(last(args.workers), "--workers");
+  const chunkSize = last(args.chunkSize);
   return {
-    dataSource: args.dataSource as string,
-    scripts: args.scripts as string,
+    dataSource: last(args.dataSource) as string,
+    scripts: last(args.scripts) as string,
     workers,
-    chunkSize: args.chunkSize === undefined ? undefined : positiveInt(args.chunkSize, "--chunk-size"),
-    dryRun: Boolean(args.dryRun),
-    force: Boolean(args.force),
-    restart: Boolean(args.restart),
-    continueOnError: Boolean(args.continueOnError),
-    json: Boolean(args.json),
-    progress: args.progress !== false,
-    verbose: Boolean(args.verbose),
+    chunkSize: chunkSize === undefined ? undefined : positiveInt(chunkSize, "--chunk-size"),
+    dryRun: Boolean(last(args.dryRun)),
+    force: Boolean(last(args.force)),
+    restart: Boolean(last(args.restart)),
+    continueOnError: Boolean(last(args.continueOnError)),
+    json: Boolean(last(args.json)),
+    progress: last(args.progress) !== false,
+    verbose: Boolean(last(args.verbose)),
     param: (args.param as string[]) ?? [],
-    pauseMs: optionalInt(args.pauseMs, "--pause-ms"),
-    lockTimeout: optionalInt(args.lockTimeout, "--lock-timeout"),
-    statementTimeout: optionalInt(args.statementTimeout, "--statement-timeout"),
-    chunkTimeout: optionalInt(args.chunkTimeout, "--chunk-timeout"),
+    pauseMs: optionalInt(last(args.pauseMs), "--pause-ms"),
+    lockTimeout: optionalInt(last(args.lockTimeout), "--lock-timeout"),
+    statementTimeout: optionalInt(last(args.statementTimeout), "--statement-timeout"),
+    chunkTimeout: optionalInt(last(args.chunkTimeout), "--chunk-timeout"),
   };
+}
+
+/** A single-valued option given more than once (yargs then collects an array): the last one wins. */
+function last(value: unknown): unknown {
+  return Array.isArray(value) ? value[value.length - 1] : value;
 }
 
 function positiveInt(value: unknown, flag: string): number {

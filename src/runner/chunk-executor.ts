@@ -7,6 +7,7 @@ import { sqlFromManager, type Sql } from "../ledger/sql-client";
 import { inChunkTransaction } from "./chunk-transaction";
 import { errorMessage, writeSourceChunk, writeTableChunk, type ChunkWrite } from "./chunk-writers";
 import { classifyError } from "./errors";
+import { explainDataError } from "./explain-data-error";
 import type { ChunkResult, ChunkTask } from "./messages";
 
 /** A worker's long-lived state: its DataSource and its script instance (set up once). */
@@ -41,7 +42,8 @@ export async function executeChunk(state: WorkerState, task: ChunkTask): Promise
   } catch (error) {
     if (!(error instanceof DryRunRollback)) {
       result.outcome = "failed";
-      result.error = classifyError(error);
+      // A value a column rejects: name the row and the column PostgreSQL does not name.
+      result.error = classifyError(explainDataError(error, dataSource.getMetadata(script.entity), task.chunkNo) ?? error);
     }
   }
   result.ms = Date.now() - started;

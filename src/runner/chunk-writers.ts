@@ -7,6 +7,7 @@ import { loadByKeys } from "../bulk/load";
 import { rememberLoaded } from "../bulk/snapshots";
 import type { DataScript, ScriptContext } from "../data-script";
 import type { RowFailure } from "../ledger/failures";
+import { withRows } from "./explain-data-error";
 import type { ChunkResult, ChunkSample, ChunkTask } from "./messages";
 
 /** Chunk-level script failure: names the chunk and the row. */
@@ -61,7 +62,9 @@ export async function writeTableChunk(
     mutated.push(row);
   }
   const keyRange = task.retryFailures ? undefined : { lo: task.lo, hi: task.hi };
-  const update = await bulkUpdate(manager, mutated, { keyRange });
+  const update = await bulkUpdate(manager, mutated, { keyRange }).catch((error) => {
+    throw withRows(error, mutated.map((row) => ({ entity: row, label: `${metadata.name} row ${describeKey(metadata, row)}` })));
+  });
   result.changed = update.updated;
   result.conflicted = update.conflicts.length;
   for (const change of update.changes) {
@@ -96,6 +99,7 @@ export async function writeSourceChunk(
   result.scanned = inputs.length;
   const failures: RowFailure[] = [];
   const entities: ObjectLiteral[] = [];
+  const inputNumbers: number[] = [];
   for (const [i, input] of inputs.entries()) {
     let entity: unknown;
     try {
@@ -117,15 +121,23 @@ export async function writeSourceChunk(
       );
     }
     entities.push(entity as ObjectLiteral);
+    inputNumbers.push(i + 1);
   }
+  // On a data error, explain-data-error names the input (and its key) that PostgreSQL refused.
+  const named = (error: unknown) =>
+    withRows(error, entities.map((entity, i) => ({ entity, label: `input #${inputNumbers[i]} of chunk ${task.chunkNo}${keyHint(metadata, entity, script.upsertOn)}` })));
   if (script.upsertOn?.length) {
-    const upsert = await bulkUpsert(manager, entities, { conflictColumns: script.upsertOn });
+    const upsert = await bulkUpsert(manager, entities, { conflictColumns: script.upsertOn }).catch((error) => {
+      throw named(error);
+    });
     result.inserted = upsert.created;
     result.changed = upsert.updated;
     result.skipped += upsert.unchanged;
     return { written: [...upsert.createdEntities, ...upsert.updatedChanges.map((c) => c.entity)], failures };
   }
-  const insert = await bulkInsert(manager, entities);
+  const insert = await bulkInsert(manager, entities).catch((error) => {
+    throw named(error);
+  });
   result.inserted = insert.inserted;
   for (const e of entities.slice(0, SAMPLE_LIMIT)) result.samples.push(sampleOf(metadata, undefined, e, metadata.columns));
   return { written: entities, failures };
@@ -136,9 +148,21 @@ function sampleOf(metadata: EntityMetadata, before: ObjectLiteral | undefined, a
   return { key: describeKey(metadata, before ?? after), before: pick(before), after: pick(after) };
 }
 
+/** ` (Gadget 1137)` or ` (externalId=abc)`: the key of an input's entity, when it has one before the write. */
+function keyHint(metadata: EntityMetadata, entity: ObjectLiteral, upsertOn?: string[]): string {
+  const columns = upsertOn?.length ? upsertOn.map((p) => metadata.findColumnWithPropertyPath(p)) : metadata.primaryColumns;
+  const values = columns.map((c) => c && c.getEntityValue(entity));
+  if (values.some((v) => v === undefined || v === null)) return "";
+  if (!upsertOn?.length && columns.length === 1) return ` (${metadata.name} ${String(values[0])})`;
+  return ` (${columns.map((c, i) => `${c!.propertyPath}=${String(values[i])}`).join(", ")})`;
+}
+
 function describe(value: unknown): string {
   if (value === null) return "null";
-  if (typeof value === "object") return `a ${(value as object).constructor?.name ?? "object"}`;
+  if (typeof value === "object") {
+    const name = (value as object).constructor?.name;
+    return !name || name === "Object" ? "a plain object" : `a ${name}`;
+  }
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 

@@ -77,7 +77,8 @@ export class Dispatcher {
 }
 
 function crashed(task: ChunkTask, error: unknown): ChunkResult {
-  const message = error instanceof Error ? error.message : String(error);
+  // A child process's error arrives as a plain object (Tinypool's child_process runtime).
+  const message = error instanceof Error ? error.message : typeof (error as Error)?.message === "string" ? (error as Error).message : String(error);
   const workerDied = /exited unexpectedly|terminated|channel closed/i.test(message);
   return {
     chunkNo: task.chunkNo,

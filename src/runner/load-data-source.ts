@@ -2,6 +2,8 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { DataSource } from "typeorm";
 import { InstanceChecker } from "typeorm/util/InstanceChecker";
+import { loadErrorMessage } from "./load-script";
+import { redactSecrets } from "./redact";
 import { UsageError } from "./usage-error";
 
 /** Loads the DataSource a data-source file exports (default export, `dataSource`, or `AppDataSource`). */
@@ -12,7 +14,15 @@ export function loadDataSource(file: string): DataSource {
   try {
     mod = require(path);
   } catch (error) {
-    throw new UsageError(`cannot load data source file ${file}: ${(error as Error).message}`, { cause: error });
+    if ((error as Error)?.name === "DriverPackageNotInstalledError") {
+      // TypeORM builds the driver in the DataSource's constructor, so another database fails here.
+      throw new UsageError(
+        `${file} uses a database driver that is not installed (${(error as Error).message}); ` +
+          `data-script runs on PostgreSQL only (type: "postgres", driver package pg)`,
+        { cause: error },
+      );
+    }
+    throw new UsageError(`cannot load data source file ${file}: ${redactSecrets(loadErrorMessage(error))}`, { cause: error });
   }
   const candidates = [mod?.default, mod?.dataSource, mod?.AppDataSource, mod];
   const dataSource = candidates.find((c) => c && InstanceChecker.isDataSource(c)) as DataSource | undefined;

@@ -53,8 +53,7 @@ export function loadScript(entry: { name: string; file: string }): LoadedScript 
   try {
     mod = require(entry.file);
   } catch (error) {
-    const message = (error as Error).message?.split("\n").slice(0, 12).join("\n");
-    throw new UsageError(`cannot load script ${entry.name} (${entry.file}): ${message}`, { cause: error });
+    throw new UsageError(`cannot load script ${entry.name} (${entry.file}): ${loadErrorMessage(error)}`, { cause: error });
   }
   const Script = mod?.default as (new () => DataScript) & { description?: string };
   if (typeof Script !== "function" || !(Script.prototype instanceof DataScript || isDataScriptLike(Script))) {
@@ -79,4 +78,18 @@ function isDataScriptLike(cls: { prototype: unknown }): boolean {
     proto = Object.getPrototypeOf(proto);
   }
   return false;
+}
+
+/**
+ * What went wrong loading a user's file, for a person: swc's syntax error with its
+ * code frame but without the compiler's own "Caused by" and native backtrace, or
+ * a missing module without node's require stack.
+ */
+export function loadErrorMessage(error: unknown): string {
+  const raw = (error as Error)?.message ?? String(error);
+  const cut = raw.split(/\n\s*(?:Caused by:|Stack backtrace:|Require stack:)/)[0].replace(/\s+$/, "");
+  const lines = cut.split("\n");
+  const text = lines.length > 20 ? [...lines.slice(0, 20), "   ..."].join("\n") : cut;
+  const syntax = /Caused by:\s*\n\s*Syntax Error/.test(raw) || (error as Error)?.name === "SyntaxError";
+  return syntax ? `syntax error\n${text}` : text;
 }

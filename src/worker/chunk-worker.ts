@@ -20,7 +20,12 @@ async function initialise(config: WorkerConfig): Promise<WorkerState> {
   const log = (...args: unknown[]) => console.error(`[worker ${workerId}]`, ...args);
   const workerState: WorkerState = { dataSource, script, workerId, log };
   if (script.setup) {
-    await script.setup({ dataSource, manager: dataSource.manager, dryRun: config.dryRun, workerId, params: config.params, log });
+    try {
+      await script.setup({ dataSource, manager: dataSource.manager, dryRun: config.dryRun, workerId, params: config.params, log });
+    } catch (error) {
+      // The chunk this worker was handed never started: say so, rather than blame the chunk.
+      throw new Error(`setup() threw in worker ${workerId}, before any of its chunks started: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    }
   }
   return workerState;
 }
