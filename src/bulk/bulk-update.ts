@@ -45,9 +45,9 @@ export async function bulkUpdate<T extends ObjectLiteral>(
     const staleList = entities.filter((e) => stale.has(e));
     if (!initial.length) return { updated: 0, conflicts: staleList, changes: [] };
 
-    await beforeUpdate(qr, metadata, initial);
+    const listened = await beforeUpdate(qr, metadata, initial);
     // Before-listeners may change more columns (or undo changes): diff again, as save() does.
-    const changes = diffAll(metadata, initial.map((c) => c.entity), initial.map((c) => c.databaseEntity));
+    const changes = listened ? diffAll(metadata, initial.map((c) => c.entity), initial.map((c) => c.databaseEntity)) : initial;
     if (!changes.length) return { updated: 0, conflicts: staleList, changes: [] };
 
     const statement = updateStatement(metadata, changes, options.keyRange !== undefined || hasOrderedKey(metadata));

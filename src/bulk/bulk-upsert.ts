@@ -69,8 +69,8 @@ export async function bulkUpsert<T extends ObjectLiteral>(
     await beforeInsert(qr, metadata, fresh);
     refuseCollections(metadata, fresh); // a listener may have set one
     const initial = diff([...current].map(([entity, databaseEntity]) => ({ entity, databaseEntity })));
-    await beforeUpdate(qr, metadata, initial);
-    const changes = diff(initial);
+    const listened = await beforeUpdate(qr, metadata, initial);
+    const changes = listened ? diff(initial) : initial;
     // Written in conflict-key order: two writers of overlapping keys take row locks in one order, so never deadlock.
     const toWrite = sortByKey(metadata, conflict, [...fresh, ...changes.map((c) => c.entity)]);
     if (!toWrite.length) return { ...empty, unchanged: entities.length };

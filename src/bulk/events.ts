@@ -10,13 +10,19 @@ import type { RowChange } from "./change-set";
  * queries through the chunk's connection), they are awaited before the next
  * row's, so queries never pile up on the one connection (node-pg deprecates
  * concurrent queries on a client). Synchronous listeners cost no await.
+ *
+ * Resolves to how many listeners ran: like save(), the writers re-diff after
+ * the before-events only when one did.
  */
-async function broadcastEach<E>(items: E[], send: (result: BroadcasterResult, item: E) => void): Promise<void> {
+async function broadcastEach<E>(items: E[], send: (result: BroadcasterResult, item: E) => void): Promise<number> {
+  let count = 0;
   for (const item of items) {
     const result = new BroadcasterResult();
     send(result, item);
     if (result.promises.length) await Promise.all(result.promises);
+    count += result.count;
   }
+  return count;
 }
 
 export function beforeUpdate<T extends ObjectLiteral>(qr: QueryRunner, metadata: EntityMetadata, changes: RowChange<T>[]) {
