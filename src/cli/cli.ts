@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { availableParallelism } from "node:os";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "./embedded-postgres";
 import { scaffoldScript } from "./scaffold";
-import { redactSecrets } from "../runner/redact";
+import { redactSecrets, registerUrlSecrets } from "../runner/redact";
 import { runScript, ScriptLockedError, type RunOptions } from "../runner/run-script";
 import { listScripts } from "../runner/load-script";
 import { createProgress, silentProgress } from "../runner/progress";
@@ -36,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   const { default: yargs } = await import("yargs");
   let exitCode: number = EXIT.ok;
   let verbose = argv.includes("--verbose");
+  registerUrlSecrets(process.env.DATABASE_URL);
   const parser = yargs(argv)
     .scriptName("data-script")
     .usage("$0 <script> | run <script> | run --pending | status | check | new <name>")
@@ -230,7 +231,7 @@ async function runPending(opts: GlobalArgs & { workers: number }): Promise<numbe
         code = exitCodeOf(summary, opts);
         if (code !== EXIT.ok) break;
       }
-      if (opts.json) console.log(JSON.stringify({ runs: summaries }, null, 2));
+      if (opts.json) console.log(redactSecrets(JSON.stringify({ runs: summaries }, null, 2)));
       return code;
     }),
   );
@@ -263,8 +264,9 @@ async function runAndReport(opts: GlobalArgs & { workers: number; quietJson?: bo
     if (!(error instanceof ScriptLockedError)) throw error;
     summary = { ...emptySummary(script, opts.dryRun, opts.workers), status: "locked", message: error.message };
   }
-  if (opts.json) console.log(JSON.stringify(summary, null, 2));
-  else console.error(formatSummary(summary));
+  // A chunk's error text comes from PostgreSQL, the driver or the script: mask any password in it.
+  if (opts.json) console.log(redactSecrets(JSON.stringify(summary, null, 2)));
+  else console.error(redactSecrets(formatSummary(summary)));
   return summary;
 }
 

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { DataSource } from "typeorm";
 import { InstanceChecker } from "typeorm/util/InstanceChecker";
+import { DEFAULT_CONNECT_TIMEOUT_MS } from "./ledger-connection";
 import { loadErrorMessage } from "./load-script";
 import { redactSecrets } from "./redact";
 import { UsageError } from "./usage-error";
@@ -30,6 +31,11 @@ export function loadDataSource(file: string): DataSource {
   const type = dataSource.options.type;
   if (type !== "postgres") {
     throw new UsageError(`${file} is a "${type}" data source; data-script runs on PostgreSQL (type: "postgres")`);
+  }
+  // pg waits for a connection forever by default (a firewall that drops packets, a server that
+  // never answers): without a connect timeout of its own, the CLI would hang instead of exiting 2.
+  if (!dataSource.isInitialized && dataSource.options.connectTimeoutMS === undefined) {
+    Object.assign(dataSource.options, { connectTimeoutMS: DEFAULT_CONNECT_TIMEOUT_MS });
   }
   return dataSource;
 }
