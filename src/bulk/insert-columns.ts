@@ -1,6 +1,6 @@
 import type { EntityMetadata, ObjectLiteral } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
-import { codecFor, type ColumnCodec } from "./column-codec";
+import { codecFor, quotedTable, type ColumnCodec } from "./column-codec";
 import type { BuiltStatement } from "./sql";
 
 /**
@@ -74,8 +74,9 @@ function defaultExpression(metadata: EntityMetadata, column: ColumnMetadata, nor
   // "identity" (@PrimaryGeneratedColumn("identity")) is a runtime strategy TypeORM's types omit.
   const strategy = column.generationStrategy as string | undefined;
   if (column.isGenerated && (strategy === "increment" || strategy === "identity")) {
-    const table = metadata.schema ? `${metadata.schema}.${metadata.tableName}` : metadata.tableName;
-    return `nextval(pg_get_serial_sequence('${table.replace(/'/g, "''")}', '${column.databaseName.replace(/'/g, "''")}'))`;
+    // The table argument is parsed as SQL (so quoted: mixed case, spaces); the column one is taken literally.
+    const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+    return `nextval(pg_get_serial_sequence(${literal(quotedTable(metadata))}, ${literal(column.databaseName)}))`;
   }
   if (column.isGenerated && column.generationStrategy === "uuid") return "gen_random_uuid()";
   if (column.isCreateDate || column.isUpdateDate) return normalized ?? "now()";
