@@ -29,6 +29,7 @@ export function computeChange<T extends ObjectLiteral>(
   databaseEntity: T,
 ): RowChange<T> | undefined {
   refuseToManyChanges(metadata, entity, databaseEntity);
+  refuseUnsavedRelations(metadata, [entity]);
   const subject = new Subject({ metadata, entity, canBeUpdated: true });
   subject.databaseEntity = databaseEntity;
   subject.databaseEntityLoaded = true;
@@ -76,13 +77,34 @@ function refuseToManyChanges(metadata: EntityMetadata, entity: ObjectLiteral, da
   }
 }
 
-/** For new rows: a non-empty collection is one save() would write (junction rows, children's keys); refuse it. */
+/** For new rows: a non-empty collection is one save() would write (junction rows, children's keys); refuse it. Likewise a relation to an unsaved row. */
 export function refuseCollections(metadata: EntityMetadata, entities: ObjectLiteral[]): void {
+  refuseUnsavedRelations(metadata, entities);
   for (const relation of metadata.relations) {
     if (!relation.isOneToMany && !relation.isManyToMany) continue;
     entities.forEach((entity, i) => {
       const value = relation.getEntityValue(entity);
       if (Array.isArray(value) ? value.length > 0 : value != null) throw collectionError(metadata, relation, `new row #${i + 1}`);
+    });
+  }
+}
+
+/**
+ * A ManyToOne set to an entity without its key (not saved yet): save() would
+ * cascade or fail; one statement can only write a key, so refuse rather than
+ * write NULL.
+ */
+export function refuseUnsavedRelations(metadata: EntityMetadata, entities: ObjectLiteral[]): void {
+  for (const relation of metadata.relationsWithJoinColumns) {
+    entities.forEach((entity, i) => {
+      const value = relation.getEntityValue(entity);
+      if (value === null || typeof value !== "object") return;
+      if (relation.joinColumns.some((c) => c.referencedColumn?.getEntityValue(value) == null)) {
+        throw new BulkWriteError(
+          `${metadata.name}.${relation.propertyName} is set to a ${relation.inverseEntityMetadata.name} without its key ` +
+            `(row ${describeKey(metadata, entity)} / #${i + 1}); the bulk writer writes foreign keys, it does not cascade: save the related row first.`,
+        );
+      }
     });
   }
 }

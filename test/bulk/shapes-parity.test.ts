@@ -373,6 +373,21 @@ describe("ManyToOne relations", () => {
   });
 });
 
+describe("a ManyToOne to a row not saved yet", () => {
+  test("is refused with a clear error by all three writers, instead of writing NULL", async () => {
+    const [owner] = await repo(Owner).save([make(Owner, { name: "Ann" })]);
+    const unsaved = () => make(Owner, { name: "not saved" });
+    const message = /Pet\.owner is set to a Owner without its key .* it does not cascade: save the related row first/;
+    await expect(bulkInsert(h.ds.manager, [make(PetBulk, { name: "p", owner: unsaved() })])).rejects.toThrow(message);
+    const [pet] = await repo(PetBulk).save([make(PetBulk, { name: "p", owner })]);
+    await expect(bulkUpdate(h.ds.manager, [make(PetBulk, { id: pet.id, owner: unsaved() })])).rejects.toThrow(message);
+    await expect(bulkUpsert(h.ds.manager, [make(PetBulk, { id: pet.id, owner: unsaved() })], { conflictColumns: ["id"] })).rejects.toThrow(message);
+    await expect(bulkUpsert(h.ds.manager, [make(PetBulk, { name: "new", owner: unsaved() })], { conflictColumns: ["id"] })).rejects.toThrow(message);
+    expect(await h.ds.query(`SELECT id, owner_id FROM pet_bulk`)).toEqual([{ id: pet.id, owner_id: owner.id }]);
+    expect(await repo(Owner).count()).toBe(1);
+  });
+});
+
 describe("to-many collections", () => {
   test("bulkUpdate refuses a changed ManyToMany or OneToMany collection with a clear error, and writes nothing", async () => {
     const badge = await repo(Badge).save(make(Badge, { label: "good" }));
