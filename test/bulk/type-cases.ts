@@ -61,6 +61,8 @@ export const typeCases: TypeCase[] = [
     values: [{ a: 1, nested: { b: [true, "x,y"] } }, ["a", "b"], "a \"string\"", 0, false, {}, [], null],
   },
   { prop: "mood", column: "mood", paramType: '"types_bulk_mood_enum"[]', values: [Mood.Happy, Mood.SoSo, Mood.Sad, null] },
+  { prop: "smood", column: "smood", paramType: '"types_bulk_smood_enum"[]', values: [Mood.Happy, Mood.SoSo, null] },
+  { prop: "shout", column: "shout", paramType: "text[]", values: ["quiet", "", null] },
   { prop: "tags", column: "tags", paramType: "text[]", values: [["a", "b"], ["one"], ["x y", "{z}"], [], null] },
   { prop: "meta", column: "meta", paramType: "text[]", values: [{ a: [1, "two"] }, ["x"], "str", 3.5, null] },
   {
