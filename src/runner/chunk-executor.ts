@@ -8,7 +8,7 @@ import { inChunkTransaction } from "./chunk-transaction";
 import { errorMessage, writeSourceChunk, writeTableChunk, type ChunkWrite } from "./chunk-writers";
 import { classifyError } from "./errors";
 import { explainDataError } from "./explain-data-error";
-import type { ChunkResult, ChunkTask } from "./messages";
+import { emptyChunkResult, type ChunkResult, type ChunkTask } from "./messages";
 
 /** A worker's long-lived state: its DataSource and its script instance (set up once). */
 export interface WorkerState {
@@ -26,7 +26,7 @@ class DryRunRollback extends Error {}
  */
 export async function executeChunk(state: WorkerState, task: ChunkTask): Promise<ChunkResult> {
   const started = Date.now();
-  const result = emptyResult(task);
+  const result = emptyChunkResult(task.chunkNo, process.pid, "saved");
   const { script, dataSource } = state;
   let written: ObjectLiteral[] = [];
   try {
@@ -128,22 +128,5 @@ function contextFor(state: WorkerState, task: ChunkTask, manager: EntityManager)
     params: task.config.params,
     log: state.log,
     chunk: { number: task.chunkNo, lo: task.lo, hi: task.hi },
-  };
-}
-
-function emptyResult(task: ChunkTask): ChunkResult {
-  return {
-    chunkNo: task.chunkNo,
-    pid: process.pid,
-    outcome: "saved",
-    scanned: 0,
-    changed: 0,
-    inserted: 0,
-    skipped: 0,
-    conflicted: 0,
-    failedRows: 0,
-    columns: {},
-    samples: [],
-    ms: 0,
   };
 }

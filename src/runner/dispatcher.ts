@@ -1,4 +1,4 @@
-import type { ChunkResult, ChunkTask } from "./messages";
+import { emptyChunkResult, type ChunkResult, type ChunkTask } from "./messages";
 import type { ChunkPool } from "./pool";
 import type { Progress } from "./progress";
 import { addChunk, type RunSummary } from "./summary";
@@ -81,18 +81,7 @@ function crashed(task: ChunkTask, error: unknown): ChunkResult {
   const message = error instanceof Error ? error.message : typeof (error as Error)?.message === "string" ? (error as Error).message : String(error);
   const workerDied = /exited unexpectedly|terminated|channel closed/i.test(message);
   return {
-    chunkNo: task.chunkNo,
-    pid: 0,
-    outcome: "failed",
-    scanned: 0,
-    changed: 0,
-    inserted: 0,
-    skipped: 0,
-    conflicted: 0,
-    failedRows: 0,
-    columns: {},
-    samples: [],
-    ms: 0,
+    ...emptyChunkResult(task.chunkNo, 0, "failed"),
     error: { message: workerDied ? `worker process died: ${message}` : message, kind: "script", retryable: workerDied },
   };
 }

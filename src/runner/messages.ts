@@ -60,3 +60,21 @@ export interface ChunkError {
   retryable: boolean;
   stack?: string;
 }
+
+/** A result with nothing counted yet; the executor fills it in as the chunk runs. */
+export function emptyChunkResult(chunkNo: number, pid: number, outcome: ChunkResult["outcome"]): ChunkResult {
+  return {
+    chunkNo,
+    pid,
+    outcome,
+    scanned: 0,
+    changed: 0,
+    inserted: 0,
+    skipped: 0,
+    conflicted: 0,
+    failedRows: 0,
+    columns: {},
+    samples: [],
+    ms: 0,
+  };
+}
