@@ -8,6 +8,7 @@ import { listScripts } from "../runner/load-script";
 import { createProgress, silentProgress } from "../runner/progress";
 import { formatStatuses, scriptStatuses } from "../runner/status";
 import { emptySummary, formatSummary, type RunSummary } from "../runner/summary";
+import { isConnectionLoss } from "../runner/errors";
 import { UsageError } from "../runner/usage-error";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, locked: 3, interrupted: 130 } as const;
@@ -314,7 +315,14 @@ function reportError(error: unknown, verbose: boolean): number {
     console.error(`data-script: ${message}`);
     return EXIT.locked;
   }
-  console.error(`data-script: ${message}`);
+  if (isConnectionLoss(error)) {
+    console.error(
+      `data-script: lost the connection to the database (${message}). Each chunk commits whole, so nothing is half-written; ` +
+        `run the same command again to resume where it stopped`,
+    );
+  } else {
+    console.error(`data-script: ${message}`);
+  }
   if (verbose && err?.stack) console.error(redactSecrets(err.stack));
   else console.error("(run with --verbose for the stack trace)");
   return EXIT.failed;

@@ -24,7 +24,7 @@ export function classifyError(error: unknown): ChunkError {
     RETRYABLE_CODES.has(code) ||
     err?.name === "QueryRunnerAlreadyReleasedError" || // TypeORM released the runner after its connection died
     RETRYABLE_NODE_CODES.has(code) ||
-    /Connection terminated|connection.*(closed|ended)|terminating connection/i.test(message);
+    /Connection terminated|connection.*(closed|ended)|terminating connection|encountered a connection error/i.test(message);
   const isDatabase = /^[0-9A-Z]{5}$/.test(code) || retryable;
   const detail = [err?.detail, err?.column ? `column ${err.column}` : undefined].filter(Boolean).join("; ");
   return {
@@ -33,4 +33,12 @@ export function classifyError(error: unknown): ChunkError {
     retryable,
     stack,
   };
+}
+
+/** The database connection went away (killed, server restarted, network): not the script's fault. */
+export function isConnectionLoss(error: unknown): boolean {
+  const err = error as { code?: string; name?: string };
+  if (err?.name === "UsageError" || err?.code === "CHUNK_TIMEOUT") return false;
+  const classified = classifyError(error);
+  return classified.retryable && !/^(40001|40P01|55P03)$/.test(err?.code ?? "");
 }
