@@ -28,7 +28,7 @@ export function redactUrl(url: string): string {
  * DATABASE_URL when set (its server, a dedicated `ds_bench` database), otherwise
  * an embedded PostgreSQL in .data/bench-postgres, stopped at the end.
  */
-export async function openBenchDatabase(keep: boolean, log: (line: string) => void): Promise<BenchDatabase> {
+export async function openBenchDatabase(keep: boolean, log: (line: string) => void, name = BENCH_DB): Promise<BenchDatabase> {
   let serverUrl = process.env.DATABASE_URL;
   let stopServer = async () => undefined as void;
   let server = "PostgreSQL at DATABASE_URL";
@@ -41,12 +41,12 @@ export async function openBenchDatabase(keep: boolean, log: (line: string) => vo
   const admin = new Client({ connectionString: serverUrl });
   await admin.connect();
   try {
-    await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${BENCH_DB}`);
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
   } finally {
     await admin.end();
   }
-  const url = withDatabase(serverUrl, BENCH_DB);
+  const url = withDatabase(serverUrl, name);
   return {
     url,
     server,
@@ -54,7 +54,7 @@ export async function openBenchDatabase(keep: boolean, log: (line: string) => vo
       if (!keep) {
         const a = new Client({ connectionString: serverUrl });
         await a.connect();
-        await a.query(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`).catch(() => undefined);
+        await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
         await a.end();
       }
       await stopServer();

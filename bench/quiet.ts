@@ -32,7 +32,7 @@ export interface QuietResult {
   busy: number;
 }
 
-export async function waitForQuiet(maxWaitMs = 60_000): Promise<QuietResult> {
+export async function waitForQuiet(maxWaitMs = 30_000): Promise<QuietResult> {
   const started = Date.now();
   let busy = 1;
   while (Date.now() - started < maxWaitMs) {
@@ -43,5 +43,5 @@ export async function waitForQuiet(maxWaitMs = 60_000): Promise<QuietResult> {
 }
 
 export function describeQuietRule(): string {
-  return `before each run the bench waits (up to 60 s) until the machine's ${cpus().length} cores are ≤ ${QUIET_SHARE * 100}% busy over one second`;
+  return `before each run the bench waits (up to 30 s) until the machine's ${cpus().length} cores are ≤ ${QUIET_SHARE * 100}% busy over one second`;
 }

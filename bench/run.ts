@@ -2,14 +2,13 @@ import "reflect-metadata";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "pg";
-import type { DataSource } from "typeorm";
 import { parseArgs } from "./args";
 import { openBenchDatabase, redactUrl } from "./database";
 import { describeMachine } from "./machine";
 import { METHODS } from "./methods/registry";
 import { renderReport, type MethodRuns } from "./report";
 import { runOnce } from "./run-one";
-import { prepareSchema } from "./seed";
+import { prepareDatabase } from "./schema";
 import { seconds, thousands } from "./stats";
 
 /**
@@ -18,16 +17,6 @@ import { seconds, thousands } from "./stats";
  * printed and written to bench/results.md.
  */
 const ROOT = join(__dirname, "..");
-
-async function migrate(url: string): Promise<void> {
-  // The demo's migration, through the bench data source (as the runner's workers will).
-  process.env.DATABASE_URL = url;
-  process.env.BENCH_SUBSCRIBER = "none";
-  // Required only now: the data source reads DATABASE_URL when it is loaded.
-  const dataSource: DataSource = require("./data-source").default;
-  await dataSource.initialize();
-  await dataSource.destroy();
-}
 
 function reproduceCommand(raw: string[]): string {
   const url = process.env.DATABASE_URL;
@@ -45,8 +34,7 @@ async function main(): Promise<void> {
   const results: MethodRuns[] = [];
   try {
     await db.connect();
-    await migrate(database.url);
-    await prepareSchema(db);
+    await prepareDatabase(db, database.url);
     const machine = await describeMachine(db, database.server);
     const methods = METHODS.filter((m) => !args.only.length || args.only.some((o) => m.id.includes(o)));
     if (!methods.length) throw new Error(`--only ${args.only.join(",")} matches no method; ids: ${METHODS.map((m) => m.id).join(", ")}`);

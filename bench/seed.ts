@@ -1,16 +1,10 @@
 import type { Client } from "pg";
-import { EVENT_COUNTS_DDL } from "./entities/event-counts";
 import { SEED_UPDATED_AT } from "./seed-data";
 
 export type BenchPath = "update" | "create" | "upsert";
 
 /** A unique key on e-mail, present only on the upsert path (the upsert's conflict target). */
 const EMAIL_KEY = "bench_users_email_key";
-
-/** Schema beyond the demo migration: the event counter table. */
-export async function prepareSchema(db: Client): Promise<void> {
-  await db.query(EVENT_COUNTS_DDL);
-}
 
 /**
  * Puts the database in the same state before every timed run: users re-seeded

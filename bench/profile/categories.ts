@@ -1,0 +1,60 @@
+/**
+ * Where a sample's time belongs. Walking its stack from the leaf up, the first
+ * frame that matches a *phase* rule decides (so TypeORM's DateUtils called by the
+ * change computer counts as change computation); a sample with no phase frame
+ * falls back to the leaf's *area* rule (whose code it is).
+ */
+export interface Frame {
+  functionName: string;
+  url: string;
+}
+
+type Rule = [category: string, test: (f: Frame) => boolean];
+
+const url = (re: RegExp) => (f: Frame) => re.test(f.url);
+
+export const LEAF_ONLY: Rule[] = [
+  ["idle", (f) => f.functionName === "(idle)"],
+  ["GC", (f) => f.functionName === "(garbage collector)"],
+  ["V8 (program)", (f) => f.functionName === "(program)"],
+];
+
+export const PHASES: Rule[] = [
+  ["start-up: module loading + swc transpile", (f) => /@swc|swc-node|pirates|node:internal\/modules|node:internal\/bootstrap/.test(f.url)],
+  ["IPC (tinypool, child_process messages)", url(/tinypool|node:internal\/child_process/)],
+  ["event dispatch (broadcaster, subscribers, listeners)", url(/subscriber\/Broadcaster|BroadcasterResult|UserAuditSubscriber|counting-subscriber|bulk\/events|entities\/User\.ts/)],
+  ["change computation (snapshot copy, TypeORM diff)", url(/SubjectChangedColumnsComputer|persistence\/Subject\.js|bulk\/change-set|bulk\/snapshots/)],
+  ["row decoding (pg result parsing, pg-types)", url(/pg\/lib\/result|pg-types|postgres-date|postgres-array|postgres-interval|pg-protocol\/dist\/parser/)],
+  ["entity hydration (TypeORM raw rows → entities)", url(/RawSqlResultsToEntityTransformer|DocumentToEntityTransformer/)],
+  ["SQL encoding (params: codecs, pg arrays, protocol)", (f) => /bulk\/column-codec|bulk\/sql\.|bulk\/insert-columns|pg\/lib\/utils|pg-protocol\/dist\/serializer|buffer-writer/.test(f.url) || /^(updateParams|insertParams)$/.test(f.functionName)],
+  ["TypeORM query building (QueryBuilder, find options)", url(/typeorm\/(query-builder|find-options)/)],
+  ["pg client / socket", url(/node_modules\/pg\/|pg-pool|node:net|node:internal\/stream_base/)],
+];
+
+export const AREAS: Rule[] = [
+  ["TypeORM other (metadata, utils)", url(/node_modules\/typeorm/)],
+  ["runner (src/runner, src/ledger, src/worker)", url(/\/src\/(runner|ledger|worker)\//)],
+  ["bulk writers, other (src/bulk)", url(/\/src\/bulk\//)],
+  ["CLI (yargs, progress)", url(/yargs|cli-progress|\/src\/cli\//)],
+  ["MikroORM / knex", url(/@mikro-orm|knex/)],
+  ["script + bench code", url(/\/bench\/|\/scripts\//)],
+  ["node internals, other", url(/^node:/)],
+  ["native / unattributed", (f) => f.url === ""],
+];
+
+function first(rules: Rule[], frame: Frame): string | undefined {
+  for (const [category, test] of rules) if (test(frame)) return category;
+  return undefined;
+}
+
+/** `stack[0]` is the leaf. */
+export function categoriseStack(stack: Frame[]): string {
+  const leaf = stack[0];
+  const special = first(LEAF_ONLY, leaf);
+  if (special) return special;
+  for (const frame of stack) {
+    const phase = first(PHASES, frame);
+    if (phase) return phase;
+  }
+  return first(AREAS, leaf) ?? "other";
+}
