@@ -203,6 +203,7 @@ describe.each(typeCases)("$prop ($paramType)", (c) => {
     expect(sql).toMatch(/^INSERT INTO "types_bulk" AS t \(/);
     expect(sql).toContain(`::${c.paramType}`);
     expect(sql).toContain(`ON CONFLICT ("key") DO UPDATE SET `);
+    expect(sql).toContain(`"${c.column}" = EXCLUDED."${c.column}"`);
     expect(sql).toMatch(/RETURNING .*, \(t\.xmax = 0\) AS "__inserted"$/);
     expectBound(writes[0], c.values);
 

@@ -19,13 +19,20 @@ let db: TestDatabase;
 let ds: DataSource;
 
 /** Test switches for the subscriber below. */
-const behaviour = { failAfterUpdateOn: "", failAfterInsertOn: "" };
+const behaviour = { failAfterUpdateOn: "", failAfterInsertOn: "", stamp: false };
 let commits = 0;
 
 @EventSubscriber()
 class AuditPerRow implements EntitySubscriberInterface<Versioned> {
   listenTo() {
     return VersionedBulk;
+  }
+  // A before-subscriber that changes the entity: its change must be written too.
+  beforeInsert(e: InsertEvent<Versioned>) {
+    if (behaviour.stamp) e.entity.note = `stamped at insert`;
+  }
+  beforeUpdate(e: UpdateEvent<Versioned>) {
+    if (behaviour.stamp) (e.entity as Versioned).note = `stamped at update`;
   }
   // One round trip per row, through the event's own manager (the writer's transaction).
   async afterInsert(e: InsertEvent<Versioned>) {
@@ -55,6 +62,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await ds.query(`TRUNCATE versioned_bulk, types_bulk, bulk_audit RESTART IDENTITY`);
   behaviour.failAfterInsertOn = behaviour.failAfterUpdateOn = "";
+  behaviour.stamp = false;
   commits = 0;
 });
 
@@ -76,6 +84,24 @@ test("standalone: each writer commits its own transaction, with the rows a per-r
     { key: "b", action: "update" },
     { key: "c", action: "insert" },
     { key: "a", action: "update" },
+  ]);
+});
+
+test("changes a before-subscriber makes are written, and reported in updatedColumns", async () => {
+  behaviour.stamp = true;
+  const rows = [row("a"), row("b")];
+  await bulkInsert(ds.manager, rows);
+  const loaded = await ds.getRepository(VersionedBulk).find({ order: { id: "ASC" } });
+  loaded.forEach((e) => rememberLoaded(ds.getMetadata(VersionedBulk), e));
+  loaded[0].name = "A";
+  const update = await bulkUpdate(ds.manager, loaded);
+  expect(update.changes.map((c) => c.updatedColumns.map((col) => col.propertyPath))).toEqual([["name", "note"]]); // slug: the listener derives "a" again
+  const upsert = await bulkUpsert(ds.manager, [row("b", "B"), row("c")], { conflictColumns: ["key"] });
+  expect([upsert.created, upsert.updated]).toEqual([1, 1]);
+  expect(await ds.query(`SELECT key, name, note FROM versioned_bulk ORDER BY id`)).toEqual([
+    { key: "a", name: "A", note: "stamped at update" },
+    { key: "b", name: "B", note: "stamped at update" },
+    { key: "c", name: "c", note: "stamped at insert" },
   ]);
 });
 
