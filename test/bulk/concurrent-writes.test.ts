@@ -1,5 +1,5 @@
-import type { ObjectLiteral } from "typeorm";
-import { bulkUpdate, rememberLoaded } from "../../src";
+import { EventSubscriber, type EntitySubscriberInterface, type ObjectLiteral } from "typeorm";
+import { bulkUpdate, bulkUpsert, rememberLoaded } from "../../src";
 import { TypesBulk, VersionedBulk } from "../fixtures/bulk/entities";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { openDataSource, type Harness } from "./harness";
@@ -13,9 +13,20 @@ import { openDataSource, type Harness } from "./harness";
 let db: TestDatabase;
 let h: Harness;
 
+/** Runs live traffic from inside the writer's window (after its SELECT, before its statement) when set. */
+let duringBeforeUpdate: (() => Promise<void>) | undefined;
+@EventSubscriber()
+class Interloper implements EntitySubscriberInterface {
+  async beforeUpdate() {
+    const work = duringBeforeUpdate;
+    duringBeforeUpdate = undefined;
+    if (work) await work();
+  }
+}
+
 beforeAll(async () => {
   db = await createTestDatabase("bulk_concurrent");
-  h = await openDataSource(db, [TypesBulk, VersionedBulk]);
+  h = await openDataSource(db, [TypesBulk, VersionedBulk], [Interloper]);
 });
 afterAll(async () => {
   await h?.ds.destroy();
@@ -95,4 +106,21 @@ test("standalone: an entity carrying a stale version is a conflict, not a write 
   expect(result.updated).toBe(0);
   expect(result.conflicts).toEqual([stale]);
   expect(await db.query(`SELECT name, note, version FROM versioned_bulk`)).toEqual([{ name: "One", note: "live", version: 2 }]);
+});
+
+test("bulkUpsert locks the existing rows it read: a write to another column in its window waits instead of being overwritten", async () => {
+  await h.ds.getRepository(TypesBulk).insert([{ key: "k", body: "before", int: 1 }]);
+  let other: unknown = "not run";
+  duringBeforeUpdate = async () => {
+    // Live traffic between bulkUpsert's SELECT and its INSERT … ON CONFLICT: the row is locked, so it cannot slip in.
+    other = await db
+      .query(`SET lock_timeout = '300ms'; UPDATE types_bulk SET "int" = 99 WHERE key = 'k'`)
+      .then(() => "written", (e: Error) => e.message);
+  };
+  const result = await bulkUpsert(h.ds.manager, [Object.assign(new TypesBulk(), { key: "k", body: "upserted" })], { conflictColumns: ["key"] });
+  expect(result.updated).toBe(1);
+  expect(other).toMatch(/lock timeout/);
+  // Once the upsert committed, the other write goes through and stays.
+  await db.query(`SET lock_timeout = 0; UPDATE types_bulk SET "int" = 99 WHERE key = 'k'`);
+  expect(await db.query(`SELECT body, "int" FROM types_bulk`)).toEqual([{ body: "upserted", int: 99 }]);
 });
