@@ -6,8 +6,32 @@
  * bulk statement's SQL, then compares the entity objects afterwards, every
  * stored column as PostgreSQL prints it, and the events both received.
  *
- * save() behaviours the bulk writers deliberately do not match:
- * - (filled in below as found)
+ * save() behaviours the bulk writers deliberately do not match (each covered by a test in test/bulk/):
+ * - Version conflicts: save() has no optimistic check on update. bulkUpdate only writes rows whose
+ *   @VersionColumn is still the loaded one and returns the others in `conflicts` (the runner's contract);
+ *   such a row got beforeUpdate but no afterUpdate. A standalone entity that carries an older version
+ *   than the row's is a conflict too, where save() would write it and set the version back.
+ * - Explicit value for a serial/increment primary key: save() leaves it out of the INSERT and takes the
+ *   sequence's next value; the bulk writers write the given key (an upsert by primary key needs it).
+ * - Upsert race: a row another transaction creates between bulkUpsert's SELECT and its INSERT … ON CONFLICT
+ *   becomes an update (save() would fail with a unique violation). That row got beforeInsert, then
+ *   afterUpdate with databaseEntity undefined and every written column in updatedColumns: its previous
+ *   state was never visible to us. Its columns the input left unset take their defaults.
+ * - Upsert of an existing row writes every column (unset ones with their current, locked values), so
+ *   `UPDATE OF col` triggers see all columns; save() updates only the changed ones.
+ * - Upsert: a row whose conflict key has a NULL part is always inserted (NULLs never conflict).
+ * - One entity class per call: save(array) takes a mix (e.g. two single-table-inheritance children);
+ *   the bulk writers refuse it with BulkWriteError.
+ * - The same primary / conflict key twice in one call: save() writes both (last wins); refused here.
+ * - To-many collections (ManyToMany, OneToMany): save() writes junction / child rows; a changed (update)
+ *   or non-empty (insert) collection is refused with BulkWriteError. A ManyToOne set to an unsaved entity
+ *   (no key): save() cascades or fails obscurely; refused here with a clear message. Changing a primary
+ *   key: refused.
+ * - afterUpdate's updatedRelations: save() lists a changed relation twice (its recompute after the
+ *   before-events appends again); the bulk writers list it once. Tests compare the sets.
+ * - Async listeners: save() starts every row's before/after listeners at once (Promise.all); the bulk
+ *   writers await each row's before the next row's, so per-row subscribers never run concurrent queries
+ *   on the transaction's one connection.
  */
 import { In, type ObjectLiteral } from "typeorm";
 import { bulkInsert, bulkUpdate, bulkUpsert, rememberLoaded } from "../../src";
