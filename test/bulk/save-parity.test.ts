@@ -16,7 +16,8 @@
  * - Upsert race: a row another transaction creates between bulkUpsert's SELECT and its INSERT … ON CONFLICT
  *   becomes an update (save() would fail with a unique violation). That row got beforeInsert, then
  *   afterUpdate with databaseEntity undefined and every written column in updatedColumns: its previous
- *   state was never visible to us. Its columns the input left unset take their defaults.
+ *   state was never visible to us. A column that row left unset, while other rows of the call set it,
+ *   is written with its default (the statement's per-row "use the default" flag cannot reach DO UPDATE).
  * - Upsert of an existing row writes every column (unset ones with their current, locked values), so
  *   `UPDATE OF col` triggers see all columns; save() updates only the changed ones.
  * - Upsert: a row whose conflict key has a NULL part is always inserted (NULLs never conflict).

@@ -12,6 +12,8 @@ import {
   PetBulk,
   PetSave,
   Tick,
+  TypesBulk,
+  TypesSave,
   UuidBulk,
   UuidSave,
   VersionedBulk,
@@ -172,6 +174,22 @@ describe("generated dates, version, defaults and a listener", () => {
       [2, true, null],
       [3, true, null],
     ]);
+  });
+});
+
+describe("an explicit value for a serial primary key (not matched, on purpose)", () => {
+  test("save() drops it and takes the sequence's next value; bulkInsert writes it", async () => {
+    const saved = await repo(TypesSave).save(make(TypesSave, { id: 50, key: "s" }));
+    expect(saved.id).toBe(1);
+    const bulk = [make(TypesBulk, { id: 50, key: "b" }), make(TypesBulk, { key: "c" })];
+    await bulkInsert(h.ds.manager, bulk);
+    expect(bulk.map((e) => e.id)).toEqual([50, 1]);
+    expect(await h.ds.query(`SELECT id, key FROM types_bulk ORDER BY id`)).toEqual([
+      { id: 1, key: "c" },
+      { id: 50, key: "b" },
+    ]);
+    // With an identity key ("BY DEFAULT"), save() keeps the given value too.
+    expect((await repo(VersionedSave).save(make(VersionedSave, { id: 50, key: "v", name: "v" }))).id).toBe(50);
   });
 });
 

@@ -158,5 +158,9 @@ test("refused before anything is written: a duplicate key in one call, a missing
   );
   await expect(bulkInsert(ds.manager, [{ key: "plain", name: "object" }])).rejects.toThrow(/expected entity instances/);
   await expect(bulkUpsert(ds.manager, [row("z")], { conflictColumns: ["nope"] })).rejects.toThrow(`Versioned has no column "nope" (conflictColumns)`);
-  expect(await ds.query(`SELECT key, name FROM versioned_bulk`)).toEqual([{ key: "a", name: "a" }]);
+  const [loaded] = await ds.getRepository(VersionedBulk).find();
+  rememberLoaded(ds.getMetadata(VersionedBulk), loaded);
+  loaded.id = 42;
+  await expect(bulkUpdate(ds.manager, [loaded])).rejects.toThrow("changing the primary key is not supported: Versioned.id of row 1");
+  expect(await ds.query(`SELECT id, key, name FROM versioned_bulk`)).toEqual([{ id: 1, key: "a", name: "a" }]);
 });
