@@ -60,11 +60,6 @@ export function computeChange<T extends ObjectLiteral>(
   };
 }
 
-/** The value a join column or plain column writes for this entity. */
-export function writeValue(column: ColumnMetadata, entity: ObjectLiteral): unknown {
-  return column.getEntityValue(entity);
-}
-
 // save() writes to-many collections through junction tables and child rows;
 // one statement per chunk can't, so such a change fails loudly instead of being dropped.
 function refuseToManyChanges(metadata: EntityMetadata, entity: ObjectLiteral, databaseEntity: ObjectLiteral) {
