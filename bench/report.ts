@@ -177,7 +177,18 @@ function allRuns(results: MethodRuns[]): string[] {
       .join("; ");
     lines.push(`| ${r.method.label} | ${thousands(r.n)} | ${runs} |`);
   }
-  lines.push("", "(busy*) = the machine was still busy with other work when the run started (see the note on quiet).", "", "</details>", "");
+  lines.push("", "(busy*) = the machine was still busy with other work when the run started (see the note on quiet).", "");
+  const hogs = new Map<string, number>();
+  for (const r of results) for (const s of r.samples) for (const b of s.busiest ?? []) {
+    const command = b.replace(/^\d+% /, "");
+    hogs.set(command, (hogs.get(command) ?? 0) + 1);
+  }
+  if (hogs.size) {
+    lines.push("Other processes found busy before runs (times seen):", "");
+    for (const [command, times] of [...hogs.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10)) lines.push(`- ${times}× \`${command}\``);
+    lines.push("");
+  }
+  lines.push("</details>", "");
   return lines;
 }
 

@@ -23,6 +23,8 @@ export interface Sample {
   note?: string;
   /** The machine was not quiet before the run (other work on it): see quiet.ts. */
   busyBefore?: number;
+  /** What kept it busy (one core = 100%). */
+  busiest?: string[];
 }
 
 export const CHUNK = 1_000;
@@ -33,7 +35,10 @@ export async function runOnce(db: Client, method: MethodSpec, n: number, url: st
   const inv = method.invocation(n, CHUNK, url);
   const m = await measure(inv.command, inv.args, { cwd, env: { ...process.env, ...inv.env, FORCE_COLOR: "0" } });
   const sample: Sample = { ok: false, jobMs: NaN, wallMs: m.wallMs, processes: m.processes };
-  if (!quiet.quiet) sample.busyBefore = quiet.busy;
+  if (!quiet.quiet) {
+    sample.busyBefore = quiet.busy;
+    sample.busiest = quiet.busiest;
+  }
   try {
     if (m.code !== 0) throw new Error(`exit ${m.code}: ${errorLine(m.stderr) ?? lastLines(m.stderr || m.stdout)}`);
     if (method.kind === "runner") {

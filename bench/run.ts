@@ -59,7 +59,9 @@ async function main(): Promise<void> {
           log(
             `[N=${thousands(n)} run ${rep}/${args.reps}] ${entry.method.id}: ` +
               (sample.ok ? `job ${seconds(sample.jobMs)} s, whole ${seconds(sample.wallMs)} s${events}` : `FAILED: ${sample.error}`) +
-              (sample.busyBefore === undefined ? "" : ` (machine ${Math.round(sample.busyBefore * 100)}% busy with other work before the run)`),
+              (sample.busyBefore === undefined
+                ? ""
+                : ` (machine ${Math.round(sample.busyBefore * 100)}% busy before the run: ${sample.busiest?.join("; ") || "?"})`),
           );
         }
       }
