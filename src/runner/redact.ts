@@ -9,8 +9,9 @@ const secrets = new Set<string>();
 // Shorter strings would mask ordinary words; such a password is not worth protecting anyway.
 const MIN_SECRET_LENGTH = 3;
 
-// scheme://user:password@ — the password runs to the last `@` before the host.
-const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:)[^\s]*@/gi;
+// scheme://user:password@ — the password runs to the last `@` before the host. Bounded and anchored
+// quantifiers keep it linear: the text may be a summary holding megabyte-long values.
+const URL_PASSWORD = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,30}:\/\/[^:/?#\s@]{0,256}:)[^\s]{0,512}@/gi;
 
 export function redactSecrets(text: string): string {
   let out = text.replace(URL_PASSWORD, "$1***@");
