@@ -41,8 +41,17 @@ interface PgError {
 export function explainDataError(error: unknown, metadata: EntityMetadata, chunkNo: number): Error | undefined {
   const err = error as PgError & { [ROWS]?: ChunkRowRef[] };
   const rows = err?.[ROWS];
-  if (!rows || !/^2[23]/.test(err.code ?? "") || !isBulkStatement(err.query, metadata)) return undefined;
+  if (!rows || !/^2[23]/.test(err.code ?? "")) return undefined;
   const message = err.message.split("\n")[0];
+  if (!isBulkStatement(err.query, metadata)) {
+    // Another statement in the chunk's transaction: a subscriber's or listener's own query (an audit row, say).
+    const query = err.query ? ` (${err.query.replace(/\s+/g, " ").slice(0, 80)}${err.query.length > 80 ? "…" : ""})` : "";
+    const detail = err.detail ? ` (${err.detail})` : "";
+    return named(
+      `${message}${detail}, raised by a subscriber's or listener's query in chunk ${chunkNo}'s transaction${query}; nothing of chunk ${chunkNo} was written`,
+      error,
+    );
+  }
   const culprit = findCulprit(err, metadata, rows);
   const rolledBack = `nothing of chunk ${chunkNo} was written`;
   if (!culprit) {
