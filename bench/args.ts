@@ -7,6 +7,8 @@ export interface BenchArgs {
   /** Keep the bench database afterwards (default: dropped). */
   keep: boolean;
   out: string;
+  /** Longest wait for a quiet machine before each run, ms. */
+  maxWaitMs: number;
   /** The arguments as given, for the "reproduce with" line. */
   raw: string[];
 }
@@ -18,7 +20,8 @@ const USAGE = `npm run bench -- [--quick] [--large] [--reps N] [--only id,id] [-
   --reps N    runs per method and size (default 3)
   --only a,b  only methods whose id contains a or b (e.g. --only runner,raw-unnest)
   --keep      keep the bench database (ds_bench) afterwards
-  --out file  results file (default bench/results.md; --quick writes bench/results-quick.md)`;
+  --out file  results file (default bench/results.md; --quick writes bench/results-quick.md)
+  --max-wait s  longest wait for a quiet machine before each run (default 20)`;
 
 export function parseArgs(argv: string[]): BenchArgs {
   const quick = argv.includes("--quick");
@@ -30,10 +33,10 @@ export function parseArgs(argv: string[]): BenchArgs {
     if (v === undefined || v.startsWith("--")) throw new Error(`${flag} needs a value\n${USAGE}`);
     return v;
   };
-  const known = new Set(["--quick", "--large", "--reps", "--only", "--keep", "--out", "--help"]);
+  const known = new Set(["--quick", "--large", "--reps", "--only", "--keep", "--out", "--max-wait", "--help"]);
   for (let i = 0; i < argv.length; i++) {
     if (argv[i].startsWith("--") && !known.has(argv[i])) throw new Error(`unknown option ${argv[i]}\n${USAGE}`);
-    if (["--reps", "--only", "--out"].includes(argv[i])) i++;
+    if (["--reps", "--only", "--out", "--max-wait"].includes(argv[i])) i++;
   }
   if (argv.includes("--help")) {
     console.log(USAGE);
@@ -49,6 +52,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     only: (value("--only") ?? "").split(",").filter(Boolean),
     keep: argv.includes("--keep"),
     out: value("--out") ?? (quick ? "bench/results-quick.md" : "bench/results.md"),
+    maxWaitMs: Number(value("--max-wait") ?? 20) * 1000,
     raw: argv,
   };
 }

@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { availableParallelism, cpus, release, totalmem } from "node:os";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { availableParallelism, cpus, getPriority, release, totalmem } from "node:os";
 import type { Client } from "pg";
 
 export interface Machine {
@@ -8,7 +10,8 @@ export interface Machine {
 
 function version(pkg: string): string {
   try {
-    return require(`${pkg}/package.json`).version;
+    // Read the file: some packages (typeorm) don't export ./package.json.
+    return JSON.parse(readFileSync(join(__dirname, "..", "node_modules", pkg, "package.json"), "utf8")).version;
   } catch {
     return "?";
   }
@@ -39,6 +42,7 @@ export async function describeMachine(db: Client, server: string): Promise<Machi
       `- memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
       `- ${pgVersion}, ${server}, on loopback; settings: ${settings.rows.map((r) => `${r.name}=${r.setting}${r.unit ?? ""}`).join(", ")}`,
       `- Node ${process.version}, Linux ${release()}; typeorm ${version("typeorm")}, @mikro-orm/core ${version("@mikro-orm/core")}, pg ${version("pg")}, tinypool ${version("tinypool")}`,
+      `- the bench ran at nice ${getPriority()}${getPriority() < 0 ? " (raised priority: other work shared the machine; PostgreSQL's backends ran at their usual priority)" : ""}`,
       `- code: commit ${commit}${dirty ? " with uncommitted changes in src/ (other work in progress in the same tree)" : ""}`,
     ],
   };

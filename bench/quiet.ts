@@ -72,6 +72,6 @@ export async function waitForQuiet(maxWaitMs = MAX_WAIT_MS): Promise<QuietResult
   return { quiet: false, waitedMs: Date.now() - started, ...last };
 }
 
-export function describeQuietRule(): string {
-  return `before each run the bench waits (up to ${MAX_WAIT_MS / 1000} s) until the machine's ${cpus().length} cores are ≤ ${QUIET_SHARE * 100}% busy over one second`;
+export function describeQuietRule(maxWaitMs = MAX_WAIT_MS): string {
+  return `before each run the bench waits (up to ${maxWaitMs / 1000} s) until the machine's ${cpus().length} cores are ≤ ${QUIET_SHARE * 100}% busy over one second`;
 }

@@ -194,6 +194,7 @@ function allRuns(results: MethodRuns[]): string[] {
 
 export interface ReportInput {
   results: MethodRuns[];
+  maxWaitMs: number;
   sizes: number[];
   reps: number;
   machine: string[];
@@ -223,7 +224,7 @@ export function renderReport(input: ReportInput): string {
     "**job** = the work itself: for the runner, its `--json` `jobMs` (chunks planned → last commit, which includes starting the worker pool and each worker's DataSource initialisation); for the other methods, from after the ORM/connection is ready to the last commit.",
     "**whole command** = the process from spawn to exit, measured from outside; **start-up + shutdown** = whole command − job.",
     "**peak RSS** = VmHWM of every process involved (parent, each worker / child), polled from /proc every 10 ms, max over the runs.",
-    `**quiet**: other work shares this machine, so ${describeQuietRule()}; runs that started anyway are marked (busy*) under "Every run".`,
+    `**quiet**: other work shares this machine, so ${describeQuietRule(input.maxWaitMs)}; runs that started anyway are marked (busy*) under "Every run".`,
     "**events** = row events a subscriber saw (after-events, with before-events checked equal; for the audit subscriber, user_audit rows); they must equal N.",
     "",
   ];

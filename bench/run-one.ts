@@ -29,9 +29,9 @@ export interface Sample {
 
 export const CHUNK = 1_000;
 
-export async function runOnce(db: Client, method: MethodSpec, n: number, url: string, cwd: string): Promise<Sample> {
+export async function runOnce(db: Client, method: MethodSpec, n: number, url: string, cwd: string, maxWaitMs: number): Promise<Sample> {
   await resetFor(db, method.path, n);
-  const quiet = await waitForQuiet();
+  const quiet = await waitForQuiet(maxWaitMs);
   const inv = method.invocation(n, CHUNK, url);
   const m = await measure(inv.command, inv.args, { cwd, env: { ...process.env, ...inv.env, FORCE_COLOR: "0" } });
   const sample: Sample = { ok: false, jobMs: NaN, wallMs: m.wallMs, processes: m.processes };

@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { writeFileSync } from "node:fs";
+import { getPriority } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
 import { parseArgs } from "./args";
@@ -21,7 +22,8 @@ const ROOT = join(__dirname, "..");
 function reproduceCommand(raw: string[]): string {
   const url = process.env.DATABASE_URL;
   const args = raw.length ? ` -- ${raw.join(" ")}` : "";
-  return `${url ? `DATABASE_URL=${redactUrl(url)} ` : ""}npm run bench${args}`;
+  const nice = getPriority() < 0 ? `nice -n ${getPriority()} ` : "";
+  return `${url ? `DATABASE_URL=${redactUrl(url)} ` : ""}${nice}npm run bench${args}`;
 }
 
 async function main(): Promise<void> {
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
     if (!methods.length) throw new Error(`--only ${args.only.join(",")} matches no method; ids: ${METHODS.map((m) => m.id).join(", ")}`);
     log(`bench database: ${redactUrl(database.url)} (${database.server}); sizes ${args.sizes.map(thousands).join(", ")}; ${args.reps} run(s) each`);
     const write = () => {
-      const report = renderReport({ results, sizes: args.sizes, reps: args.reps, machine: machine.lines, command, startedAt, elapsedMs: Date.now() - startedAt.getTime() });
+      const report = renderReport({ results, maxWaitMs: args.maxWaitMs, sizes: args.sizes, reps: args.reps, machine: machine.lines, command, startedAt, elapsedMs: Date.now() - startedAt.getTime() });
       writeFileSync(join(ROOT, args.out), report + "\n");
       return report;
     };
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
         for (const entry of runs) {
           // A failure is deterministic here (e.g. a parameter limit): don't spend the remaining runs on it.
           if (entry.samples.some((s) => !s.ok)) continue;
-          const sample = await runOnce(db, entry.method, n, database.url, ROOT);
+          const sample = await runOnce(db, entry.method, n, database.url, ROOT, args.maxWaitMs);
           entry.samples.push(sample);
           const events = sample.events === undefined ? "" : `, events ${thousands(sample.events)}`;
           log(
