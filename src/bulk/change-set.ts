@@ -4,6 +4,7 @@ import type { RelationMetadata } from "typeorm/metadata/RelationMetadata";
 import { Subject } from "typeorm/persistence/Subject";
 import { SubjectChangedColumnsComputer } from "typeorm/persistence/SubjectChangedColumnsComputer";
 import { BulkWriteError } from "./errors";
+import { scalarDiff } from "./fast-diff";
 
 /** What save() would write for one row: computed by TypeORM's own change computer. */
 export interface RowChange<T> {
@@ -28,6 +29,8 @@ export function computeChange<T extends ObjectLiteral>(
   entity: T,
   databaseEntity: T,
 ): RowChange<T> | undefined {
+  const fast = scalarDiff(metadata, entity, databaseEntity);
+  if (fast !== "slow") return scalarChange(metadata, entity, databaseEntity, fast);
   refuseToManyChanges(metadata, entity, databaseEntity);
   refuseUnsavedRelations(metadata, [entity]);
   const subject = new Subject({ metadata, entity, canBeUpdated: true });
@@ -44,13 +47,7 @@ export function computeChange<T extends ObjectLiteral>(
       for (const joinColumn of change.relation.joinColumns) writeColumns.add(joinColumn);
     }
   }
-  for (const column of writeColumns) {
-    if (column.isPrimary) {
-      throw new BulkWriteError(
-        `changing the primary key is not supported: ${metadata.name}.${column.propertyName} of row ${describeKey(metadata, databaseEntity)}`,
-      );
-    }
-  }
+  refusePrimaryKeyChange(metadata, databaseEntity, writeColumns);
   return {
     entity,
     databaseEntity,
@@ -58,6 +55,28 @@ export function computeChange<T extends ObjectLiteral>(
     updatedRelations: subject.diffRelations,
     writeColumns,
   };
+}
+
+function scalarChange<T extends ObjectLiteral>(
+  metadata: EntityMetadata,
+  entity: T,
+  databaseEntity: T,
+  updatedColumns: ColumnMetadata[],
+): RowChange<T> | undefined {
+  const writeColumns = new Set(updatedColumns.filter((c) => c.isUpdate));
+  if (!writeColumns.size) return undefined;
+  refusePrimaryKeyChange(metadata, databaseEntity, writeColumns);
+  return { entity, databaseEntity, updatedColumns, updatedRelations: [], writeColumns };
+}
+
+function refusePrimaryKeyChange(metadata: EntityMetadata, databaseEntity: ObjectLiteral, writeColumns: Set<ColumnMetadata>): void {
+  for (const column of writeColumns) {
+    if (column.isPrimary) {
+      throw new BulkWriteError(
+        `changing the primary key is not supported: ${metadata.name}.${column.propertyName} of row ${describeKey(metadata, databaseEntity)}`,
+      );
+    }
+  }
 }
 
 // save() writes to-many collections through junction tables and child rows;
