@@ -1,5 +1,6 @@
 import type { EntitySubscriberInterface, InsertEvent, QueryRunner, TransactionCommitEvent, UpdateEvent } from "typeorm";
 import { EventSubscriber } from "typeorm";
+import { bulkInsert } from "../src";
 import { User } from "./User";
 import { UserAudit, type AuditAction } from "./UserAudit";
 
@@ -32,7 +33,8 @@ export class UserAuditSubscriber implements EntitySubscriberInterface<User> {
     const rows = this.pending.get(event.queryRunner);
     if (!rows?.length) return;
     this.pending.delete(event.queryRunner);
-    await event.manager.insert(UserAudit, rows);
+    // One INSERT … SELECT FROM unnest for the whole transaction (manager.insert would work too, but builds 3 parameters a row).
+    await bulkInsert(event.manager, event.manager.create(UserAudit, rows));
   }
 
   afterTransactionRollback(event: TransactionCommitEvent) {
