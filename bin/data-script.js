@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 "use strict";
 // TypeScript (entities with decorator metadata, scripts, the data-source file) is compiled on the fly by swc.
-if (!require.extensions[".ts"]) require("@swc-node/register");
+require("../src/register-typescript");
 require("../src/cli/cli.ts")
   .main(process.argv.slice(2))
   .then((code) => {

@@ -2,7 +2,7 @@
 // import it; it registers the TypeScript loader (swc, with decorator metadata)
 // before loading the worker, the data-source file and the script.
 "use strict";
-if (!require.extensions[".ts"]) require("@swc-node/register");
+require("../register-typescript");
 
 // A worker whose parent died (SIGKILL) exits at once; its open transaction rolls back.
 process.on("disconnect", () => process.exit(70));

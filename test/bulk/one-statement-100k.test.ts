@@ -27,7 +27,7 @@ interface Step {
 
 function run(): Promise<Record<string, Step> & { table: Record<string, number> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", "@swc-node/register", join(ROOT, "test/fixtures/bulk/hundred-thousand.ts")], {
+    const child = spawn(process.execPath, ["-r", join(ROOT, "src/register-typescript.js"), join(ROOT, "test/fixtures/bulk/hundred-thousand.ts")], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: db.url, ROWS: String(N) },
     });

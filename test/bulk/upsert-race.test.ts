@@ -38,7 +38,7 @@ interface RoundResult {
 
 /** A racer child process: send it a JSON command, read its JSON answers line by line. */
 function startRacer(name: string) {
-  const child: ChildProcess = spawn(process.execPath, ["-r", "@swc-node/register", RACER, name], {
+  const child: ChildProcess = spawn(process.execPath, ["-r", join(ROOT, "src/register-typescript.js"), RACER, name], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: db.url },
     stdio: ["pipe", "pipe", "pipe"],
