@@ -8,7 +8,7 @@ export async function connectDataSource(dataSource: DataSource): Promise<void> {
   if (dataSource.isInitialized) return;
   const options = dataSource.options as PostgresConnectionOptions;
   registerUrlSecrets(options.url);
-  registerSecret(options.password);
+  registerSecret(options.password, options.username);
   const target = describeTarget(options);
   checkUrl(options.url);
   try {

@@ -19,9 +19,13 @@ export function redactSecrets(text: string): string {
   return out;
 }
 
-/** Remembers a password so that no output shows it: as given, percent-decoded, and percent-encoded. */
-export function registerSecret(secret: unknown): void {
-  if (typeof secret !== "string") return;
+/**
+ * Remembers a password so that no output shows it: as given, percent-decoded, and percent-encoded.
+ * A password equal to its user name (`postgres:postgres`, the local default and the embedded
+ * server's) is no secret, and masking the word everywhere would garble messages.
+ */
+export function registerSecret(secret: unknown, user?: string): void {
+  if (typeof secret !== "string" || secret === user) return;
   const forms = [secret, encodeURIComponent(secret)];
   try {
     forms.push(decodeURIComponent(secret));
@@ -34,9 +38,11 @@ export function registerSecret(secret: unknown): void {
 /** The password of a connection URL, both as a URL parser reads it and as a person wrote it (up to the last `@`). */
 export function registerUrlSecrets(url: string | undefined): void {
   if (!url) return;
-  registerSecret(writtenPassword(url));
+  const user = /^[a-z][a-z0-9+.-]*:\/\/([^:/?#@]*):/i.exec(url)?.[1];
+  registerSecret(writtenPassword(url), user);
   try {
-    registerSecret(decodeURIComponent(new URL(url).password));
+    const parsed = new URL(url);
+    registerSecret(decodeURIComponent(parsed.password), decodeURIComponent(parsed.username));
   } catch {
     // not a valid URL: the written form is all there is
   }
