@@ -4,7 +4,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from "./embedded-postgre
 import { scaffoldScript } from "./scaffold";
 import { redactSecrets, registerUrlSecrets } from "../runner/redact";
 import { runScript, ScriptLockedError, type RunOptions } from "../runner/run-script";
-import { listScripts } from "../runner/load-script";
+import { listScripts, resolveScript } from "../runner/load-script";
 import { createProgress, silentProgress } from "../runner/progress";
 import { formatStatuses, scriptStatuses } from "../runner/status";
 import { emptySummary, formatSummary, type RunSummary } from "../runner/summary";
@@ -211,6 +211,8 @@ async function withDatabase<T>(opts: GlobalArgs, work: () => Promise<T>): Promis
 }
 
 async function runOne(opts: GlobalArgs & { workers: number }, script: string): Promise<number> {
+  // An unknown or path-like name is refused before an embedded server is started for nothing.
+  resolveScript(opts.scripts, script);
   return withDatabase(opts, () => withSignals(async (signal) => exitCodeOf(await runAndReport(opts, script, signal), opts)));
 }
 

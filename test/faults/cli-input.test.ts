@@ -39,6 +39,8 @@ describe("bad input: exit 2, a clear message, nothing written", () => {
     const far = await faultsCli(db, ["completely-different-name"]);
     await expectUsageError(far, /unknown script "completely-different-name"/);
     expect(far.stderr).not.toContain("Did you mean");
+    const noFolder = await runCli(["touch", "--scripts", "no/such/folder", "-d", DATA_SOURCE], { env: { DATABASE_URL: db.url } });
+    await expectUsageError(noFolder, "scripts folder not found: no/such/folder (pass --scripts <dir>)");
   });
 
   test("a name with a path separator or `..` is refused: only files inside the scripts folder ever run", async () => {

