@@ -20,6 +20,8 @@ describe("resume after a crash", () => {
     first.child.kill("SIGKILL");
     await first.done;
     expect(await runStatuses(db, "increment")).toEqual(["running"]); // nobody could record the crash
+    const status = await counterCli(db, ["status", "--json"]);
+    expect(JSON.parse(status.stdout)).toContainEqual(expect.objectContaining({ script: "increment", status: "interrupted" })); // but nobody holds its lock
 
     const second = startCounterCli(db, args);
     const before = await savedChunks(db, "increment");

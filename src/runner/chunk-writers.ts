@@ -69,7 +69,7 @@ export async function writeTableChunk(
   result.conflicted = update.conflicts.length;
   for (const change of update.changes) {
     for (const column of change.updatedColumns) result.columns[column.propertyPath] = (result.columns[column.propertyPath] ?? 0) + 1;
-    if (result.samples.length < SAMPLE_LIMIT) result.samples.push(sampleOf(metadata, change.databaseEntity, change.entity, change.updatedColumns));
+    if (task.config.dryRun && result.samples.length < SAMPLE_LIMIT) result.samples.push(sampleOf(metadata, change.databaseEntity, change.entity, change.updatedColumns));
   }
   return { written: update.changes.map((c) => c.entity), failures };
 }
@@ -139,13 +139,23 @@ export async function writeSourceChunk(
     throw named(error);
   });
   result.inserted = insert.inserted;
-  for (const e of entities.slice(0, SAMPLE_LIMIT)) result.samples.push(sampleOf(metadata, undefined, e, metadata.columns));
+  if (task.config.dryRun) for (const e of entities.slice(0, SAMPLE_LIMIT)) result.samples.push(sampleOf(metadata, undefined, e, metadata.columns));
   return { written: entities, failures };
 }
 
+/** A dry run's before → after example; long values are cut so a summary stays readable. */
 function sampleOf(metadata: EntityMetadata, before: ObjectLiteral | undefined, after: ObjectLiteral, columns: EntityMetadata["columns"]): ChunkSample {
-  const pick = (e: ObjectLiteral | undefined) => Object.fromEntries(columns.map((c) => [c.propertyPath, e ? c.getEntityValue(e) : undefined]));
+  const pick = (e: ObjectLiteral | undefined) =>
+    Object.fromEntries(columns.map((c) => [c.propertyPath, e ? shorten(c.getEntityValue(e)) : undefined]));
   return { key: describeKey(metadata, before ?? after), before: pick(before), after: pick(after) };
+}
+
+const SAMPLE_TEXT_LIMIT = 120;
+
+function shorten(value: unknown): unknown {
+  if (typeof value === "string" && value.length > SAMPLE_TEXT_LIMIT) return `${value.slice(0, SAMPLE_TEXT_LIMIT)}… (${value.length} chars)`;
+  if (Buffer.isBuffer(value)) return `<${value.length} bytes>`;
+  return value;
 }
 
 /** ` (Gadget 1137)` or ` (externalId=abc)`: the key of an input's entity, when it has one before the write. */

@@ -1,4 +1,6 @@
+import { tryLockScript, unlockScript } from "../ledger/lock";
 import { latestRuns } from "../ledger/runs";
+import type { Sql } from "../ledger/sql-client";
 import { ensureLedger } from "../ledger/schema";
 import { checksumOf, listScripts } from "./load-script";
 import { connectDataSource } from "./connect";
@@ -28,20 +30,23 @@ export async function scriptStatuses(scriptsDir: string, dataSourceFile: string)
   try {
     await ensureLedger(ledger.sql);
     const runs = await latestRuns(ledger.sql);
-    return scripts.map(({ name, file }) => {
+    const statuses: ScriptStatus[] = [];
+    for (const { name, file } of scripts) {
       const run = runs.get(name);
-      return {
+      const crashed = run?.status === "running" && !(await isLocked(ledger.sql, name));
+      statuses.push({
         script: name,
-        status: run?.status ?? "pending",
+        status: crashed ? "interrupted" : run?.status ?? "pending",
         changedSinceRun: run ? run.checksum !== checksumOf(file) : false,
         lastRunId: run?.id ?? null,
         lastRunAt: run ? (run.finished_at ?? run.started_at).toISOString() : null,
         rowsScanned: Number(run?.rows_scanned ?? 0),
         rowsChanged: Number(run?.rows_changed ?? 0),
         rowsInserted: Number(run?.rows_inserted ?? 0),
-        error: run?.error ?? null,
-      };
-    });
+        error: crashed ? `its process died; resume it with: data-script ${name}` : run?.error ?? null,
+      });
+    }
+    return statuses;
   } finally {
     await ledger.close();
   }
@@ -58,4 +63,11 @@ export function formatStatuses(statuses: ScriptStatus[]): string {
       return `${s.script.padEnd(width)}  ${s.status.padEnd(11)}${when}${rows}${changed}`;
     })
     .join("\n");
+}
+
+/** A `running` run whose advisory lock nobody holds was left by a process that died: it is interrupted. */
+async function isLocked(sql: Sql, script: string): Promise<boolean> {
+  if (!(await tryLockScript(sql, script))) return true;
+  await unlockScript(sql, script);
+  return false;
 }
