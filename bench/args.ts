@@ -21,6 +21,7 @@ const USAGE = `npm run bench -- [--quick] [--large] [--reps N] [--only id,id] [-
   --only a,b  only methods whose id contains a or b (e.g. --only runner,raw-unnest)
   --keep      keep the bench database (ds_bench) afterwards
   --out file  results file (default bench/results.md; --quick writes bench/results-quick.md)
+  --sizes a,b exactly these N (e.g. --sizes 1000000)
   --max-wait s  longest wait for a quiet machine before each run (default 20)`;
 
 export function parseArgs(argv: string[]): BenchArgs {
@@ -33,10 +34,10 @@ export function parseArgs(argv: string[]): BenchArgs {
     if (v === undefined || v.startsWith("--")) throw new Error(`${flag} needs a value\n${USAGE}`);
     return v;
   };
-  const known = new Set(["--quick", "--large", "--reps", "--only", "--keep", "--out", "--max-wait", "--help"]);
+  const known = new Set(["--quick", "--large", "--reps", "--only", "--keep", "--out", "--max-wait", "--sizes", "--help"]);
   for (let i = 0; i < argv.length; i++) {
     if (argv[i].startsWith("--") && !known.has(argv[i])) throw new Error(`unknown option ${argv[i]}\n${USAGE}`);
-    if (["--reps", "--only", "--out", "--max-wait"].includes(argv[i])) i++;
+    if (["--reps", "--only", "--out", "--max-wait", "--sizes"].includes(argv[i])) i++;
   }
   if (argv.includes("--help")) {
     console.log(USAGE);
@@ -46,6 +47,11 @@ export function parseArgs(argv: string[]): BenchArgs {
   if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a positive integer\n${USAGE}`);
   const sizes = quick ? [10_000] : [10_000, 100_000];
   if (large) sizes.push(1_000_000);
+  const explicit = value("--sizes");
+  if (explicit) {
+    sizes.splice(0, sizes.length, ...explicit.split(",").map(Number));
+    if (sizes.some((n) => !Number.isInteger(n) || n < 2)) throw new Error(`--sizes takes whole numbers ≥ 2\n${USAGE}`);
+  }
   return {
     sizes,
     reps,

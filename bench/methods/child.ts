@@ -1,5 +1,5 @@
 /**
- * Child side of an ORM method (run as `node -r @swc-node/register bench/methods/<m>.ts '<json>'`,
+ * Child side of an ORM method (run as `node -r src/register-typescript.js bench/methods/<m>.ts '<json>'`,
  * with DATABASE_URL and BENCH_SUBSCRIBER in its environment): runs the job and prints
  * its result on one `@@bench-result {…}` line. The job times itself from after the
  * ORM is initialised to its last commit.

@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import type { SubscriberMode } from "../data-source";
 import type { BenchPath } from "../seed";
 
@@ -27,7 +29,9 @@ const ALL = Infinity;
 const NOT_LARGE = 100_000;
 
 const node = process.execPath;
-const TS = ["-r", "@swc-node/register"];
+// The TypeScript hook the runner itself uses (bin/data-script.js), so ORM methods start the same way; @swc-node/register otherwise.
+const PROJECT_HOOK = join(__dirname, "..", "..", "src", "register-typescript.js");
+const TS = ["-r", existsSync(PROJECT_HOOK) ? PROJECT_HOOK : "@swc-node/register"];
 
 function runnerArgs(script: string, workers: number, n: number, path: BenchPath): string[] {
   const args = [script, "--force", "--json", "--no-progress", "-d", "bench/data-source.ts", "--scripts", "bench/scripts", "--workers", String(workers)];
