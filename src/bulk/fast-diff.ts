@@ -40,7 +40,7 @@ const TIMESTAMP_TYPES = new Set(["timestamp", "timestamptz", "timestamp with tim
 const scalarColumns = new WeakMap<EntityMetadata, ColumnMetadata[] | null>();
 
 /** The columns save() diffs, when every one of them is a scalar; null otherwise. */
-function columnsOf(metadata: EntityMetadata): ColumnMetadata[] | null {
+export function scalarColumnsOf(metadata: EntityMetadata): ColumnMetadata[] | null {
   let columns = scalarColumns.get(metadata);
   if (columns === undefined) {
     const diffed = metadata.columns.filter((c) => !c.isVirtual && !c.isDiscriminator);
@@ -67,7 +67,7 @@ function isTimestamp(column: ColumnMetadata): boolean {
 
 /** The columns save() would report as updated, or "slow" when this row needs TypeORM's full computer. */
 export function scalarDiff(metadata: EntityMetadata, entity: ObjectLiteral, databaseEntity: ObjectLiteral): ColumnMetadata[] | "slow" {
-  const columns = columnsOf(metadata);
+  const columns = scalarColumnsOf(metadata);
   if (!columns) return "slow";
   const updated: ColumnMetadata[] = [];
   for (const column of columns) {

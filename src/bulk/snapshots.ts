@@ -1,4 +1,5 @@
 import type { EntityMetadata, ObjectLiteral } from "typeorm";
+import { scalarColumnsOf } from "./fast-diff";
 
 /**
  * The database state of each loaded entity, kept beside it so bulkUpdate can
@@ -16,6 +17,7 @@ export function loadedState<T extends ObjectLiteral>(entity: T): T | undefined {
 
 /** A detached copy of the entity's column and relation values, of the same class. */
 export function copyEntity<T extends ObjectLiteral>(metadata: EntityMetadata, entity: T): T {
+  if (isFlat(metadata)) return copyFlat(entity);
   const copy = Object.create(Object.getPrototypeOf(entity)) as T;
   for (const column of metadata.columns) {
     if (column.relationMetadata && column.propertyName === column.relationMetadata.propertyName) continue;
@@ -27,6 +29,28 @@ export function copyEntity<T extends ObjectLiteral>(metadata: EntityMetadata, en
     if (value !== undefined) relation.setEntityValue(copy, Array.isArray(value) ? [...value] : value);
   }
   return copy;
+}
+
+const flat = new WeakMap<EntityMetadata, boolean>();
+
+/** Every column is an own scalar (or Date) property: no embeddeds, relations or structured types. */
+function isFlat(metadata: EntityMetadata): boolean {
+  let answer = flat.get(metadata);
+  if (answer === undefined) {
+    answer = metadata.embeddeds.length === 0 && metadata.relations.length === 0 && scalarColumnsOf(metadata) !== null;
+    flat.set(metadata, answer);
+  }
+  return answer;
+}
+
+// The hot path for plain entities: one shallow copy, Dates cloned (the only mutable values such columns hold).
+function copyFlat<T extends ObjectLiteral>(entity: T): T {
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(entity)), entity) as Record<string, unknown>;
+  for (const key in copy) {
+    const value = copy[key];
+    if (value instanceof Date) copy[key] = new Date(value.getTime());
+  }
+  return copy as T;
 }
 
 /**
