@@ -25,6 +25,12 @@ function git(args: string[]): string {
   }
 }
 
+/** The code the runner ran: the commit, and "+dirty" when src/, entities/ or bin/ have uncommitted changes. */
+export function codeVersion(): string {
+  const dirty = git(["status", "--porcelain", "--", "src", "entities", "bin"]);
+  return `${git(["rev-parse", "--short", "HEAD"])}${dirty ? "+dirty" : ""}`;
+}
+
 /** What the numbers were measured on: cores, memory, PostgreSQL and its settings, versions, the code's commit. */
 export async function describeMachine(db: Client, server: string): Promise<Machine> {
   const settings = await db.query<{ name: string; setting: string; unit: string | null }>(

@@ -228,6 +228,12 @@ export function renderReport(input: ReportInput): string {
     "**events** = row events a subscriber saw (after-events, with before-events checked equal; for the audit subscriber, user_audit rows); they must equal N.",
     "",
   ];
+  const versions = [...new Set(results.flatMap((r) => r.samples.map((s) => s.code)).filter(Boolean))];
+  if (versions.length > 1) {
+    out.push(`**Warning**: the code changed while the bench ran (others commit to the same tree); runs used ${versions.join(", ")}. Compare rows with care.`, "");
+  } else if (versions.length === 1) {
+    out.push(`Every run used the code at ${versions[0]}.`, "");
+  }
   for (const n of sizes) for (const path of ["update", "create", "upsert"] as BenchPath[]) out.push(...pathTable(results, path, n));
   out.push(...commandTable(results, sizes), ...targetsTable(results, sizes), ...allRuns(results));
   return out.join("\n");

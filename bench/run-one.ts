@@ -1,5 +1,6 @@
 import type { Client } from "pg";
 import { SUM_EVENT_COUNTS, type EventCounts } from "./entities/event-counts";
+import { codeVersion } from "./machine";
 import { measure, type ProcessPeak } from "./measure";
 import type { MethodSpec } from "./methods/registry";
 import { waitForQuiet } from "./quiet";
@@ -25,6 +26,8 @@ export interface Sample {
   busyBefore?: number;
   /** What kept it busy (one core = 100%). */
   busiest?: string[];
+  /** The code this run ran (others commit to the same tree while the bench runs). */
+  code?: string;
 }
 
 export const CHUNK = 1_000;
@@ -32,9 +35,10 @@ export const CHUNK = 1_000;
 export async function runOnce(db: Client, method: MethodSpec, n: number, url: string, cwd: string, maxWaitMs: number): Promise<Sample> {
   await resetFor(db, method.path, n);
   const quiet = await waitForQuiet(maxWaitMs);
+  const code = codeVersion();
   const inv = method.invocation(n, CHUNK, url);
   const m = await measure(inv.command, inv.args, { cwd, env: { ...process.env, ...inv.env, FORCE_COLOR: "0" } });
-  const sample: Sample = { ok: false, jobMs: NaN, wallMs: m.wallMs, processes: m.processes };
+  const sample: Sample = { ok: false, jobMs: NaN, wallMs: m.wallMs, processes: m.processes, code };
   if (!quiet.quiet) {
     sample.busyBefore = quiet.busy;
     sample.busiest = quiet.busiest;
