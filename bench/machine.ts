@@ -25,10 +25,10 @@ function git(args: string[]): string {
   }
 }
 
-/** The code the runner ran: the commit, and "+dirty" when src/, entities/ or bin/ have uncommitted changes. */
+/** The code the runner ran: the last commit that changed it, and "+dirty" when src/, entities/ or bin/ have uncommitted changes. */
 export function codeVersion(): string {
   const dirty = git(["status", "--porcelain", "--", "src", "entities", "bin"]);
-  return `${git(["rev-parse", "--short", "HEAD"])}${dirty ? "+dirty" : ""}`;
+  return `${git(["log", "-1", "--format=%h", "--", "src", "entities", "bin"])}${dirty ? "+dirty" : ""}`;
 }
 
 /** What the numbers were measured on: cores, memory, PostgreSQL and its settings, versions, the code's commit. */
@@ -49,7 +49,7 @@ export async function describeMachine(db: Client, server: string): Promise<Machi
       `- ${pgVersion}, ${server}, on loopback; settings: ${settings.rows.map((r) => `${r.name}=${r.setting}${r.unit ?? ""}`).join(", ")}`,
       `- Node ${process.version}, Linux ${release()}; typeorm ${version("typeorm")}, @mikro-orm/core ${version("@mikro-orm/core")}, pg ${version("pg")}, tinypool ${version("tinypool")}`,
       `- the bench ran at nice ${getPriority()}${getPriority() < 0 ? " (raised priority: other work shared the machine; PostgreSQL's backends ran at their usual priority)" : ""}`,
-      `- code: commit ${commit}${dirty ? " with uncommitted changes in src/ (other work in progress in the same tree)" : ""}`,
+      `- code: HEAD ${commit}; src/, entities/, bin/ last changed in ${codeVersion()}${dirty ? " (uncommitted changes there: other work in progress in the same tree)" : ""}`,
     ],
   };
 }
