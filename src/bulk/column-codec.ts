@@ -97,5 +97,15 @@ function buildCodec(column: ColumnMetadata): ColumnCodec {
       },
     };
   }
-  return { column, name, paramType: `${elementType}[]`, read: (alias) => `${alias}.${name}`, encode: persist };
+  // Plain text and numbers: preparePersistentValue returns them unchanged (its chain of type
+  // checks only costs time on the hot path), so they are passed through as they are.
+  const simple = typeof column.type === "string" && column.type.startsWith("simple-"); // stored as text, encoded by TypeORM
+  const encode = PASS_THROUGH_TYPES.has(elementType) && !simple && !column.transformer ? identity : persist;
+  return { column, name, paramType: `${elementType}[]`, read: (alias) => `${alias}.${name}`, encode };
+}
+
+const PASS_THROUGH_TYPES = new Set(["character varying", "text", "character", "citext", "uuid", "integer", "smallint", "bigint", "numeric", "double precision", "real"]);
+
+function identity(value: unknown): unknown {
+  return value;
 }
