@@ -33,4 +33,26 @@ function main(job) {
     );
 }
 
-module.exports = { main, emit, now };
+/**
+ * A job that writes users 1..N, `config.chunk` (1,000) per statement: `sql` takes
+ * ($1 usernames, $2 e-mails) as text arrays; `usernameOf(n)` makes the n-th username.
+ */
+function userChunkJob(sql, usernameOf) {
+  return async (client, config) => {
+    const chunk = config.chunk || 1000;
+    const t0 = now();
+    let rows = 0;
+    for (let start = 1; start <= config.n; start += chunk) {
+      const names = [];
+      const emails = [];
+      for (let n = start; n < start + chunk && n <= config.n; n++) {
+        names.push(usernameOf(n));
+        emails.push(`user${n}@example.com`);
+      }
+      rows += (await client.query(sql, [names, emails])).rowCount;
+    }
+    return { jobMs: now() - t0, rows };
+  };
+}
+
+module.exports = { main, emit, now, userChunkJob };
