@@ -4,7 +4,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from "./embedded-postgre
 import { scaffoldScript } from "./scaffold";
 import { redactSecrets, registerUrlSecrets } from "../runner/redact";
 import { runScript, ScriptLockedError, type RunOptions } from "../runner/run-script";
-import { listScripts, resolveScript } from "../runner/load-script";
+import { resolveScript } from "../runner/load-script";
 import { createProgress, silentProgress } from "../runner/progress";
 import { formatStatuses, scriptStatuses } from "../runner/status";
 import { emptySummary, formatSummary, type RunSummary } from "../runner/summary";
@@ -213,7 +213,7 @@ async function withDatabase<T>(opts: GlobalArgs, work: () => Promise<T>): Promis
 async function runOne(opts: GlobalArgs & { workers: number }, script: string): Promise<number> {
   // An unknown or path-like name is refused before an embedded server is started for nothing.
   resolveScript(opts.scripts, script);
-  return withDatabase(opts, () => withSignals(async (signal) => exitCodeOf(await runAndReport(opts, script, signal), opts)));
+  return withDatabase(opts, () => withSignals(async (signal) => exitCodeOf(await runAndReport(opts, script, signal))));
 }
 
 async function runPending(opts: GlobalArgs & { workers: number }): Promise<number> {
@@ -231,7 +231,7 @@ async function runPending(opts: GlobalArgs & { workers: number }): Promise<numbe
       for (const name of todo) {
         const summary = await runAndReport({ ...opts, json: false, quietJson: opts.json } as never, name, signal);
         summaries.push(summary);
-        code = exitCodeOf(summary, opts);
+        code = exitCodeOf(summary);
         if (code !== EXIT.ok) break;
       }
       if (opts.json) console.log(redactSecrets(JSON.stringify({ runs: summaries }, null, 2)));
@@ -273,7 +273,7 @@ async function runAndReport(opts: GlobalArgs & { workers: number; quietJson?: bo
   return summary;
 }
 
-function exitCodeOf(summary: RunSummary, _opts: GlobalArgs): number {
+function exitCodeOf(summary: RunSummary): number {
   switch (summary.status) {
     case "completed":
     case "skipped":
@@ -330,4 +330,3 @@ function reportError(error: unknown, verbose: boolean): number {
   return EXIT.failed;
 }
 
-export { listScripts };

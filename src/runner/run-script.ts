@@ -12,7 +12,7 @@ import { Dispatcher } from "./dispatcher";
 import { openLedgerConnection } from "./ledger-connection";
 import { loadDataSource } from "./load-data-source";
 import { loadScript, resolveScript, type LoadedScript } from "./load-script";
-import type { ChunkTask, WorkerConfig } from "./messages";
+import type { WorkerConfig } from "./messages";
 import { planKeyRanges } from "./plan";
 import { createInProcessPool, createProcessPool } from "./pool";
 import { silentProgress, type Progress } from "./progress";
@@ -275,4 +275,3 @@ async function ledgerCounts(sql: Sql, runId: number) {
   return { scanned: Number(row.scanned), changed: Number(row.changed), inserted: Number(row.inserted), skipped: 0, conflicted: Number(row.conflicted) };
 }
 
-export type { ChunkTask };
