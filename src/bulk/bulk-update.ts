@@ -1,5 +1,6 @@
 import type { EntityManager, EntityMetadata, ObjectLiteral } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
+import { arrayLiteral } from "./array-literal";
 import { codecFor, quotedTable } from "./column-codec";
 import { computeChange, describeKey, type RowChange } from "./change-set";
 import { afterUpdate, beforeUpdate } from "./events";
@@ -159,13 +160,13 @@ function updateParams<T extends ObjectLiteral>(
     const column = codec.column;
     switch (role) {
       case "key":
-        return changes.map((c) => codec.encode(column.getEntityValue(c.databaseEntity)));
+        return arrayLiteral(changes.map((c) => codec.encode(column.getEntityValue(c.databaseEntity))));
       case "value":
-        return changes.map((c) => (c.writeColumns.has(column) ? codec.encode(column.getEntityValue(c.entity)) : null));
+        return arrayLiteral(changes.map((c) => (c.writeColumns.has(column) ? codec.encode(column.getEntityValue(c.entity)) : null)));
       case "flag":
-        return changes.map((c) => c.writeColumns.has(column));
+        return arrayLiteral(changes.map((c) => c.writeColumns.has(column)));
       case "version":
-        return changes.map((c) => column.getEntityValue(c.databaseEntity));
+        return arrayLiteral(changes.map((c) => column.getEntityValue(c.databaseEntity)));
     }
   });
   if (statement.sql.includes(" BETWEEN ")) {

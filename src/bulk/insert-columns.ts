@@ -1,5 +1,6 @@
 import type { EntityMetadata, ObjectLiteral } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
+import { arrayLiteral } from "./array-literal";
 import { codecFor, quotedTable, type ColumnCodec } from "./column-codec";
 import type { BuiltStatement } from "./sql";
 
@@ -55,9 +56,11 @@ export function planInsert(metadata: EntityMetadata, entities: ObjectLiteral[], 
 /** The statement's array parameters for these entities: one array per column, then one flag array per fallback. */
 export function insertParams(statement: BuiltStatement, plan: InsertPlan, entities: ObjectLiteral[]): unknown[] {
   const params: unknown[] = statement.params.map(({ codec, role }) =>
-    role === "default"
-      ? entities.map((e) => plan.valueOf(codec.column, e) === undefined)
-      : entities.map((e) => codec.encode(plan.valueOf(codec.column, e))),
+    arrayLiteral(
+      role === "default"
+        ? entities.map((e) => plan.valueOf(codec.column, e) === undefined)
+        : entities.map((e) => codec.encode(plan.valueOf(codec.column, e))),
+    ),
   );
   if (statement.rowCountParam) params.push(entities.length);
   return params;

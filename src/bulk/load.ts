@@ -1,5 +1,6 @@
 import type { EntityManager, EntityMetadata, ObjectLiteral } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
+import { arrayLiteral } from "./array-literal";
 import { codecFor } from "./column-codec";
 import { hasKey, keyOf } from "./rows";
 
@@ -29,7 +30,7 @@ export async function loadByColumns<T extends ObjectLiteral>(
   const params: Record<string, unknown> = {};
   const lists = columns.map((column, i) => {
     const codec = codecFor(column);
-    params[`k${i}`] = keyed.map((e) => codec.encode(column.getEntityValue(e)));
+    params[`k${i}`] = arrayLiteral(keyed.map((e) => codec.encode(column.getEntityValue(e))));
     return `CAST(:k${i} AS ${codec.paramType})`;
   });
   if (columns.length === 1) {

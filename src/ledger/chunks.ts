@@ -44,12 +44,22 @@ export async function deleteChunks(sql: Sql, runId: number): Promise<void> {
  * until that transaction ends, so two processes (a resumed run and a worker
  * orphaned by a killed parent) can never both apply it.
  */
-export async function claimChunk(sql: Sql, runId: number, chunkNo: number): Promise<ChunkStatus | undefined> {
-  const rows = await sql<{ status: ChunkStatus }>(
-    `SELECT status FROM data_script_chunks WHERE run_id = $1 AND chunk_no = $2 FOR UPDATE`,
-    [runId, chunkNo],
+/**
+ * Locks the chunk's ledger row for this transaction and returns its status. The
+ * transaction's lock and statement timeouts are set in the same round trip, before the lock is taken.
+ */
+export async function claimChunk(
+  sql: Sql,
+  runId: number,
+  chunkNo: number,
+  timeouts: { lockTimeoutMs: number; statementTimeoutMs: number },
+): Promise<ChunkStatus | undefined> {
+  const rows = await sql<{ status: ChunkStatus | null }>(
+    `SELECT set_config('lock_timeout', $3, true), set_config('statement_timeout', $4, true),
+       (SELECT status FROM data_script_chunks WHERE run_id = $1 AND chunk_no = $2 FOR UPDATE) AS status`,
+    [runId, chunkNo, `${timeouts.lockTimeoutMs}ms`, `${timeouts.statementTimeoutMs}ms`],
   );
-  return rows[0]?.status;
+  return rows[0].status ?? undefined;
 }
 
 export async function markSaved(

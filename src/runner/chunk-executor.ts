@@ -75,6 +75,7 @@ async function writeChunk(state: WorkerState, task: ChunkTask, manager: EntityMa
   const sql = sqlFromManager(manager);
   let retryIds: number[] = [];
   if (task.retryFailures) {
+    await applyTimeouts(sql, task);
     retryIds = await claimFailures(sql, task.retryFailures.map((f) => f.id));
     task = { ...task, retryFailures: task.retryFailures.filter((f) => retryIds.includes(f.id)) };
     if (!retryIds.length) {
@@ -82,13 +83,12 @@ async function writeChunk(state: WorkerState, task: ChunkTask, manager: EntityMa
       return [];
     }
   } else {
-    const status = await claimChunk(sql, runId, task.chunkNo);
+    const status = await claimChunk(sql, runId, task.chunkNo, task.config);
     if (status === "saved" || status === "done") {
       result.outcome = "already";
       return [];
     }
   }
-  await applyTimeouts(sql, task);
   const metadata = dataSource.getMetadata(script.entity);
   const ctx = contextFor(state, task, manager);
   const write: ChunkWrite = isSourceScript(script)

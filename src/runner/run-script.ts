@@ -14,7 +14,7 @@ import { loadDataSource } from "./load-data-source";
 import { loadScript, resolveScript, type LoadedScript } from "./load-script";
 import type { WorkerConfig } from "./messages";
 import { planKeyRanges } from "./plan";
-import { createInProcessPool, createProcessPool } from "./pool";
+import { createInProcessPool, createProcessPool, type ChunkPool } from "./pool";
 import { silentProgress, type Progress } from "./progress";
 import { emptySummary, type RunSummary } from "./summary";
 
@@ -64,6 +64,24 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
   if (options.chunkSize) loaded.script.chunkSize = options.chunkSize;
 
   const dataSource = loadDataSource(options.dataSourceFile);
+  // Forked first: the workers load their modules while this process connects and plans.
+  // They connect only when told to (warmUp, below), after this process ran the migrations.
+  const pool = options.workers > 1 ? await createProcessPool(options.workers, { ...process.env }) : await createInProcessPool();
+  try {
+    return await connectAndRun(options, loaded, dataSource, pool, summary, started);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function connectAndRun(
+  options: RunOptions,
+  loaded: LoadedScript,
+  dataSource: DataSource,
+  pool: ChunkPool,
+  summary: RunSummary,
+  started: number,
+): Promise<RunSummary> {
   await connectDataSource(dataSource);
   const ledger = await openLedgerConnection(dataSource).catch(async (error) => {
     await dataSource.destroy();
@@ -83,7 +101,9 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
       );
     }
     try {
-      return await runLocked(options, loaded, dataSource, sql, summary, started);
+      await runLocked(options, loaded, dataSource, pool, sql, summary);
+      summary.wallMs = Date.now() - started;
+      return summary;
     } finally {
       await unlockScript(sql, loaded.name).catch(() => undefined);
     }
@@ -97,14 +117,15 @@ async function runLocked(
   options: RunOptions,
   loaded: LoadedScript,
   dataSource: DataSource,
+  pool: ChunkPool,
   sql: Sql,
   summary: RunSummary,
-  started: number,
-): Promise<RunSummary> {
+): Promise<void> {
   const dryRun = summary.dryRun;
   const latest = dryRun ? undefined : await latestRun(sql, loaded.name);
   if (latest?.status === "completed" && !options.force) {
-    return { ...summary, runId: latest.id, status: "skipped", message: `already completed (run #${latest.id}); pass --force to run it again`, wallMs: Date.now() - started };
+    Object.assign(summary, { runId: latest.id, status: "skipped", message: `already completed (run #${latest.id}); pass --force to run it again` });
+    return;
   }
   let run: RunRow;
   const resumable = latest && RESUMABLE.includes(latest.status) && !options.force;
@@ -131,6 +152,36 @@ async function runLocked(
     params: options.params ?? {},
     log: (...args) => console.error(`[${loaded.name}]`, ...args),
   };
+  const config: WorkerConfig = {
+    dataSourceFile: options.dataSourceFile,
+    scriptFile: loaded.file,
+    params: options.params ?? {},
+    dryRun,
+    runId: run.id,
+    lockTimeoutMs: options.lockTimeoutMs ?? script.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs,
+    statementTimeoutMs: options.statementTimeoutMs ?? script.statementTimeoutMs ?? DEFAULTS.statementTimeoutMs,
+    chunkTimeoutMs: options.chunkTimeoutMs ?? DEFAULTS.chunkTimeoutMs,
+    continueOnError: options.continueOnError ?? false,
+  };
+  // The workers connect while this process plans; no chunk reaches them before it has closed its DataSource.
+  pool.warmUp(config);
+  await planAndDispatch(options, loaded, dataSource, sql, summary, run, parentCtx, config, pool);
+}
+
+async function planAndDispatch(
+  options: RunOptions,
+  loaded: LoadedScript,
+  dataSource: DataSource,
+  sql: Sql,
+  summary: RunSummary,
+  run: RunRow,
+  parentCtx: ScriptContext,
+  config: WorkerConfig,
+  pool: ChunkPool,
+): Promise<void> {
+  const dryRun = summary.dryRun;
+  const script = loaded.script;
+  const source = isSourceScript(script);
   let ledgerChunks: ChunkRow[] = await chunksOf(sql, run.id);
   if (!source && !summary.resumed) {
     await insertChunks(sql, run.id, await planKeyRanges(dataSource, script, parentCtx));
@@ -143,19 +194,7 @@ async function runLocked(
     await dataSource.destroy();
   }
 
-  const config: WorkerConfig = {
-    dataSourceFile: options.dataSourceFile,
-    scriptFile: loaded.file,
-    params: options.params ?? {},
-    dryRun,
-    runId: run.id,
-    lockTimeoutMs: options.lockTimeoutMs ?? script.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs,
-    statementTimeoutMs: options.statementTimeoutMs ?? script.statementTimeoutMs ?? DEFAULTS.statementTimeoutMs,
-    chunkTimeoutMs: options.chunkTimeoutMs ?? DEFAULTS.chunkTimeoutMs,
-    continueOnError: options.continueOnError ?? false,
-  };
   const progress = options.progress ?? silentProgress;
-  const pool = options.workers > 1 ? await createProcessPool(options.workers, { ...process.env }) : await createInProcessPool();
   const dispatcher = new Dispatcher(pool, summary, progress, {
     maxRetries: options.maxRetries ?? DEFAULTS.maxRetries,
     pauseMs: options.pauseMs ?? 0,
@@ -188,10 +227,8 @@ async function runLocked(
     await dispatcher.drain();
   } finally {
     progress.stop();
-    await pool.close();
   }
   summary.jobMs = Date.now() - jobStarted;
-  summary.wallMs = Date.now() - started;
   summary.rowsPerSecond = summary.scanned / Math.max(summary.jobMs / 1000, 0.001);
 
   const failure = dispatcher.failure;
@@ -210,7 +247,6 @@ async function runLocked(
   }
   const counts = dryRun ? summary : await ledgerCounts(sql, run.id);
   await finishRun(sql, run.id, status, counts, status === "completed" ? undefined : summary.message);
-  return summary;
 }
 
 async function streamSource(

@@ -10,6 +10,7 @@ import {
   type UpdateEvent,
 } from "typeorm";
 import type { TestDatabase } from "../support/database";
+import { readableParam } from "../support/array-literal";
 
 /** Shared helpers for the bulk writer tests: SQL capture, event capture, twin-table comparison. */
 
@@ -18,11 +19,14 @@ export interface LoggedQuery {
   params: unknown[] | undefined;
 }
 
-/** Captures every statement the DataSource sends (TypeORM calls logQuery before each one). */
+/**
+ * Captures every statement the DataSource sends (TypeORM calls logQuery before each one).
+ * Array parameters travel as literals; they are logged read back into their elements.
+ */
 export class SqlLog implements Logger {
   queries: LoggedQuery[] = [];
   logQuery(sql: string, params?: unknown[]) {
-    this.queries.push({ sql, params });
+    this.queries.push({ sql, params: params?.map(readableParam) });
   }
   logQueryError() {}
   logQuerySlow() {}
