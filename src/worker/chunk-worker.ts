@@ -4,6 +4,7 @@ import { loadDataSource } from "../runner/load-data-source";
 import { loadScript } from "../runner/load-script";
 import type { ChunkResult, ChunkTask, WorkerConfig } from "../runner/messages";
 import { basename, extname } from "node:path";
+import { installTimestamptzParser } from "./timestamptz-parser";
 import type { DataSource } from "typeorm";
 
 /**
@@ -15,6 +16,7 @@ let connected: Promise<DataSource> | undefined;
 let state: Promise<WorkerState> | undefined;
 
 async function connect(config: WorkerConfig): Promise<DataSource> {
+  installTimestamptzParser();
   const dataSource = loadDataSource(config.dataSourceFile);
   if (!dataSource.isInitialized) await dataSource.initialize();
   return dataSource;
