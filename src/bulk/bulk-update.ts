@@ -10,6 +10,7 @@ import { loadedState } from "./snapshots";
 import { buildUpdate, type BuiltStatement } from "./sql";
 import { inTransaction } from "./transaction";
 import { applyReturned, assertSameClass, assertUniqueKeys, hasOrderedKey, keyOf, metadataOf, setMissingNullables } from "./rows";
+import { readerFor } from "./column-value";
 
 export interface BulkUpdateOptions {
   /** Inclusive primary-key range the rows lie in; bounds the scan (the runner passes its chunk's range). */
@@ -158,15 +159,16 @@ function updateParams<T extends ObjectLiteral>(
 ): unknown[] {
   const params: unknown[] = statement.params.map(({ codec, role }) => {
     const column = codec.column;
+    const read = readerFor(column);
     switch (role) {
       case "key":
-        return arrayLiteral(changes.map((c) => codec.encode(column.getEntityValue(c.databaseEntity))));
+        return arrayLiteral(changes.map((c) => codec.encode(read(c.databaseEntity))));
       case "value":
-        return arrayLiteral(changes.map((c) => (c.writeColumns.has(column) ? codec.encode(column.getEntityValue(c.entity)) : null)));
+        return arrayLiteral(changes.map((c) => (c.writeColumns.has(column) ? codec.encode(read(c.entity)) : null)));
       case "flag":
         return arrayLiteral(changes.map((c) => c.writeColumns.has(column)));
       case "version":
-        return arrayLiteral(changes.map((c) => column.getEntityValue(c.databaseEntity)));
+        return arrayLiteral(changes.map((c) => read(c.databaseEntity)));
     }
   });
   if (statement.sql.includes(" BETWEEN ")) {

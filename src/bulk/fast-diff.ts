@@ -1,5 +1,6 @@
 import type { EntityMetadata, ObjectLiteral } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
+import { readerFor } from "./column-value";
 
 /**
  * The common case of save()'s change detection, without building a Subject
@@ -71,9 +72,10 @@ export function scalarDiff(metadata: EntityMetadata, entity: ObjectLiteral, data
   if (!columns) return "slow";
   const updated: ColumnMetadata[] = [];
   for (const column of columns) {
-    const now = column.getEntityValue(entity);
+    const read = readerFor(column);
+    const now = read(entity);
     if (now === undefined) continue;
-    const before = column.getEntityValue(databaseEntity);
+    const before = read(databaseEntity);
     if (now === before) continue;
     if (now === null || before === null) {
       updated.push(column);

@@ -3,6 +3,7 @@ import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
 import { arrayLiteral } from "./array-literal";
 import { codecFor, quotedTable, type ColumnCodec } from "./column-codec";
 import type { BuiltStatement } from "./sql";
+import { readerFor } from "./column-value";
 
 /**
  * Which columns an INSERT of these entities names, and how each row's value is
@@ -28,9 +29,9 @@ export function planInsert(metadata: EntityMetadata, entities: ObjectLiteral[], 
   const driver = metadata.connection.driver;
   const valueOf = (column: ColumnMetadata, entity: ObjectLiteral): unknown => {
     if (column.isDiscriminator) return metadata.discriminatorValue;
-    let value = column.getEntityValue(entity);
+    let value = readerFor(column)(entity);
     const existing = current?.get(entity);
-    if (value === undefined && existing) value = column.getEntityValue(existing);
+    if (value === undefined && existing) value = readerFor(column)(existing);
     if (column.isVersion && value === undefined) return 1;
     return value;
   };

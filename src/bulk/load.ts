@@ -3,6 +3,7 @@ import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
 import { arrayLiteral } from "./array-literal";
 import { codecFor } from "./column-codec";
 import { hasKey, keyOf } from "./rows";
+import { readerFor } from "./column-value";
 
 /** Loads the current rows for `entities` by primary key, in one SELECT, keyed by keyOf(). */
 export function loadByKeys<T extends ObjectLiteral>(manager: EntityManager, metadata: EntityMetadata, entities: T[]): Promise<Map<string, T>> {
@@ -30,7 +31,7 @@ export async function loadByColumns<T extends ObjectLiteral>(
   const params: Record<string, unknown> = {};
   const lists = columns.map((column, i) => {
     const codec = codecFor(column);
-    params[`k${i}`] = arrayLiteral(keyed.map((e) => codec.encode(column.getEntityValue(e))));
+    params[`k${i}`] = arrayLiteral(keyed.map((e) => codec.encode(readerFor(column)(e))));
     return `CAST(:k${i} AS ${codec.paramType})`;
   });
   if (columns.length === 1) {

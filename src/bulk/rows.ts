@@ -2,6 +2,7 @@ import type { EntityManager, EntityMetadata, ObjectLiteral } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
 import { BulkWriteError } from "./errors";
 import { describeKey } from "./change-set";
+import { readerFor } from "./column-value";
 
 /** Helpers shared by the three bulk writers: metadata lookup, key identity, merging returned values. */
 
@@ -37,17 +38,17 @@ export function assertUniqueKeys(metadata: EntityMetadata, entities: ObjectLiter
 
 /** Whether every column of the key has a value. */
 export function hasKey(entity: ObjectLiteral, columns: ColumnMetadata[]): boolean {
-  return columns.every((c) => c.getEntityValue(entity) != null);
+  return columns.every((c) => readerFor(c)(entity) != null);
 }
 
 /** Identity of a row by the given columns, from an entity or (raw = true) from a returned database row. */
 export function keyOf(metadata: EntityMetadata, row: ObjectLiteral, raw = false, columns = metadata.primaryColumns): string {
-  return columns
-    .map((c) => {
-      const v = raw ? row[c.databaseName] : c.getEntityValue(row);
-      return v instanceof Date ? v.toISOString() : String(v);
-    })
-    .join("\u0000");
+  if (columns.length === 1) return keyPart(raw ? row[columns[0].databaseName] : readerFor(columns[0])(row));
+  return columns.map((c) => keyPart(raw ? row[c.databaseName] : readerFor(c)(row))).join("\u0000");
+}
+
+function keyPart(value: unknown): string {
+  return value instanceof Date ? value.toISOString() : String(value);
 }
 
 /** Merge values the database returned (generated keys, dates, versions) into the entity. */

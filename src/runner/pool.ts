@@ -1,11 +1,11 @@
 import { join } from "node:path";
-import type { ChunkResult, ChunkTask, WorkerConfig } from "./messages";
+import type { ChunkResult, ChunkTask } from "./messages";
 
 /** Where chunks execute: a Tinypool of child processes, or this process (`--workers 1`). */
 export interface ChunkPool {
   run(task: ChunkTask): Promise<ChunkResult>;
-  /** Lets every worker load its modules and connect while the parent still plans (no-op in-process). */
-  warmUp(config: WorkerConfig): void;
+  /** Lets every worker load the data-source file and connect while the parent still plans (no-op in-process). */
+  warmUp(dataSourceFile: string): void;
   close(): Promise<void>;
   /** Process ids of the workers (for tests and the summary). */
   readonly size: number;
@@ -27,10 +27,10 @@ export async function createProcessPool(workers: number, env: NodeJS.ProcessEnv)
   return {
     size: workers,
     run: (task) => pool.run(task, { name: "runChunk" }),
-    warmUp(config) {
+    warmUp(dataSourceFile) {
       // One task per worker (each takes one at a time). A failure here shows up again on the
       // worker's first chunk, which reports it; the warm-up itself stays silent.
-      for (let i = 0; i < workers; i++) pool.run(config, { name: "warmUp" }).catch(() => undefined);
+      for (let i = 0; i < workers; i++) pool.run(dataSourceFile, { name: "warmUp" }).catch(() => undefined);
     },
     async close() {
       await pool.destroy();

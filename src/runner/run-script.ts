@@ -64,9 +64,10 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
   if (options.chunkSize) loaded.script.chunkSize = options.chunkSize;
 
   const dataSource = loadDataSource(options.dataSourceFile);
-  // Forked first: the workers load their modules while this process connects and plans.
-  // They connect only when told to (warmUp, below), after this process ran the migrations.
+  // Forked first: the workers load their modules and connect while this process connects and
+  // plans. No chunk reaches them before this process has closed its own DataSource.
   const pool = options.workers > 1 ? await createProcessPool(options.workers, { ...process.env }) : await createInProcessPool();
+  pool.warmUp(options.dataSourceFile);
   try {
     return await connectAndRun(options, loaded, dataSource, pool, summary, started);
   } finally {
@@ -163,8 +164,6 @@ async function runLocked(
     chunkTimeoutMs: options.chunkTimeoutMs ?? DEFAULTS.chunkTimeoutMs,
     continueOnError: options.continueOnError ?? false,
   };
-  // The workers connect while this process plans; no chunk reaches them before it has closed its DataSource.
-  pool.warmUp(config);
   await planAndDispatch(options, loaded, dataSource, sql, summary, run, parentCtx, config, pool);
 }
 

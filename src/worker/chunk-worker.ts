@@ -15,16 +15,20 @@ import type { DataSource } from "typeorm";
 let connected: Promise<DataSource> | undefined;
 let state: Promise<WorkerState> | undefined;
 
-async function connect(config: WorkerConfig): Promise<DataSource> {
+async function connect(dataSourceFile: string): Promise<DataSource> {
   installTimestamptzParser();
-  const dataSource = loadDataSource(config.dataSourceFile);
+  const dataSource = loadDataSource(dataSourceFile);
+  if (process.env.TINYPOOL_WORKER_ID !== undefined) {
+    // The parent prepares the schema (migrations, synchronize, extensions); a pool worker only
+    // connects, and so it can do that while the parent is still connecting and planning.
+    dataSource.setOptions({ migrationsRun: false, synchronize: false, dropSchema: false, installExtensions: false } as never);
+  }
   if (!dataSource.isInitialized) await dataSource.initialize();
   return dataSource;
 }
 
 async function initialise(config: WorkerConfig): Promise<WorkerState> {
-  connected ??= connect(config);
-  const dataSource = await connected;
+  const dataSource = await connection(config.dataSourceFile);
   const { script } = loadScript({ name: basename(config.scriptFile, extname(config.scriptFile)), file: config.scriptFile });
   const workerId = Number(process.env.TINYPOOL_WORKER_ID ?? 0);
   const log = (...args: unknown[]) => console.error(`[worker ${workerId}]`, ...args);
@@ -41,12 +45,20 @@ async function initialise(config: WorkerConfig): Promise<WorkerState> {
 }
 
 /**
- * Started while the parent still plans: the module loading and the DataSource
- * initialisation overlap the planning query. setup() waits for a chunk.
+ * Sent as soon as the pool is forked: the worker loads the data-source file and
+ * connects while the parent connects and plans. setup() waits for a chunk.
  */
-export async function warmUp(config: WorkerConfig): Promise<void> {
-  connected ??= connect(config);
-  await connected;
+export async function warmUp(dataSourceFile: string): Promise<void> {
+  await connection(dataSourceFile);
+}
+
+/** The worker's DataSource, connected once; a failed attempt is forgotten, so the next chunk tries again. */
+function connection(dataSourceFile: string): Promise<DataSource> {
+  connected ??= connect(dataSourceFile).catch((error) => {
+    connected = undefined;
+    throw error;
+  });
+  return connected;
 }
 
 export async function runChunk(task: ChunkTask): Promise<ChunkResult> {
