@@ -1,4 +1,6 @@
 import "reflect-metadata";
+// yargs 17: its CommonJS build loads in ~20 ms; yargs 18 is ESM-only and takes ~80 ms to load, before anything else can start.
+import yargs from "yargs/yargs";
 import { availableParallelism } from "node:os";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "./embedded-postgres";
 import { scaffoldScript } from "./scaffold";
@@ -34,7 +36,6 @@ interface GlobalArgs {
 
 /** Entry point of the `data-script` bin; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const { default: yargs } = await import("yargs");
   let exitCode: number = EXIT.ok;
   let verbose = argv.includes("--verbose");
   registerUrlSecrets(process.env.DATABASE_URL);

@@ -59,16 +59,17 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const dryRun = options.dryRun ?? false;
   const summary = emptySummary(options.script, dryRun, options.workers);
-  const loaded = loadScript(resolveScript(options.scriptsDir, options.script));
-  summary.script = loaded.name;
-  if (options.chunkSize) loaded.script.chunkSize = options.chunkSize;
-
-  const dataSource = loadDataSource(options.dataSourceFile);
-  // Forked first: the workers load their modules and connect while this process connects and
-  // plans. No chunk reaches them before this process has closed its own DataSource.
+  const scriptFile = resolveScript(options.scriptsDir, options.script);
+  // Forked first, once the script is known to exist: the workers load their modules and connect
+  // while this process loads the script and the data source, connects and plans. No chunk
+  // reaches them before this process has closed its own DataSource.
   const pool = options.workers > 1 ? await createProcessPool(options.workers, { ...process.env }) : await createInProcessPool();
   pool.warmUp(options.dataSourceFile);
   try {
+    const loaded = loadScript(scriptFile);
+    summary.script = loaded.name;
+    if (options.chunkSize) loaded.script.chunkSize = options.chunkSize;
+    const dataSource = loadDataSource(options.dataSourceFile);
     return await connectAndRun(options, loaded, dataSource, pool, summary, started);
   } finally {
     await pool.close();
