@@ -221,7 +221,7 @@ export function renderReport(input: ReportInput): string {
     "## Results",
     "",
     `Median of ${input.reps} run${input.reps > 1 ? "s" : ""} per method and size; the table is re-seeded (TRUNCATE, INSERT, VACUUM ANALYZE, CHECKPOINT) before every run, so every method starts from the same state and does the same work.`,
-    "**job** = the work itself: for the runner, its `--json` `jobMs` (chunks planned → last commit, which includes starting the worker pool and each worker's DataSource initialisation); for the other methods, from after the ORM/connection is ready to the last commit.",
+    "**job** = the work itself: for the runner, its `--json` `jobMs` (chunks planned → last commit; the workers are forked when the run starts and load their modules and connect while the parent connects and plans, so whatever of their start-up is not done by then counts in the job); for the other methods, from after the ORM/connection is ready to the last commit.",
     "**whole command** = the process from spawn to exit, measured from outside; **start-up + shutdown** = whole command − job.",
     "**peak RSS** = VmHWM of every process involved (parent, each worker / child), polled from /proc every 10 ms, max over the runs.",
     `**quiet**: other work shares this machine, so ${describeQuietRule(input.maxWaitMs)}; runs that started anyway are marked (busy*) under "Every run".`,

@@ -50,6 +50,9 @@ describe("data-script run --pending (demo app)", () => {
     const updatePids = new Set(updates.map((l) => l.split(" ")[0]));
     expect(updatePids.size).toBe(2);
     expect(updatePids.has(String(cli.child.pid))).toBe(false); // written by the children, not the parent
+    // The migrations (migrationsRun) are the parent's: the children connect while it still does, and never touch the schema.
+    const migrationPids = new Set(lines.filter((l) => l.endsWith(" migrations-table")).map((l) => l.split(" ")[0]));
+    expect([...migrationPids]).toEqual([String(cli.child.pid)]);
     const chunkPids = await db.query<{ script: string; pids: string }>(
       `SELECT r.script, count(DISTINCT c.pid) pids FROM data_script_chunks c JOIN data_script_runs r ON r.id = c.run_id GROUP BY 1 ORDER BY 1`,
     );
