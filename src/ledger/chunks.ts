@@ -40,13 +40,11 @@ export async function deleteChunks(sql: Sql, runId: number): Promise<void> {
 }
 
 /**
- * Claims a chunk inside the chunk's own transaction: the row lock is held
- * until that transaction ends, so two processes (a resumed run and a worker
- * orphaned by a killed parent) can never both apply it.
- */
-/**
- * Locks the chunk's ledger row for this transaction and returns its status. The
- * transaction's lock and statement timeouts are set in the same round trip, before the lock is taken.
+ * Claims a chunk inside the chunk's own transaction and returns its status: the
+ * row lock is held until that transaction ends, so two processes (a resumed run
+ * and a worker orphaned by a killed parent) can never both apply it. The
+ * transaction's lock and statement timeouts are set in the same round trip,
+ * before the lock is taken.
  */
 export async function claimChunk(
   sql: Sql,

@@ -165,23 +165,6 @@ async function runLocked(
     chunkTimeoutMs: options.chunkTimeoutMs ?? DEFAULTS.chunkTimeoutMs,
     continueOnError: options.continueOnError ?? false,
   };
-  await planAndDispatch(options, loaded, dataSource, sql, summary, run, parentCtx, config, pool);
-}
-
-async function planAndDispatch(
-  options: RunOptions,
-  loaded: LoadedScript,
-  dataSource: DataSource,
-  sql: Sql,
-  summary: RunSummary,
-  run: RunRow,
-  parentCtx: ScriptContext,
-  config: WorkerConfig,
-  pool: ChunkPool,
-): Promise<void> {
-  const dryRun = summary.dryRun;
-  const script = loaded.script;
-  const source = isSourceScript(script);
   let ledgerChunks: ChunkRow[] = await chunksOf(sql, run.id);
   if (!source && !summary.resumed) {
     await insertChunks(sql, run.id, await planKeyRanges(dataSource, script, parentCtx));
