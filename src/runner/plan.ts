@@ -21,13 +21,17 @@ export async function planKeyRanges(dataSource: DataSource, script: DataScript, 
   let qb = dataSource.createQueryBuilder(metadata.target as never, alias) as ReturnType<DataSource["createQueryBuilder"]>;
   if (script.where) qb = script.where(qb as never, ctx) as never;
   const keyExpr = `${alias}.${dataSource.driver.escape(key.databaseName)}`;
-  qb.select(`${keyExpr}::text`, "k").addSelect(`row_number() OVER (ORDER BY ${keyExpr})`, "rn").addSelect("count(*) OVER ()", "total");
+  // lead() IS NULL marks the last row without count(*) OVER (), which would hold every row
+  // before returning the first; the keys are cast to text only for the rows kept.
+  qb.select(keyExpr, "k")
+    .addSelect(`row_number() OVER (ORDER BY ${keyExpr})`, "rn")
+    .addSelect(`lead(1) OVER (ORDER BY ${keyExpr}) IS NULL`, "last");
   const [inner, params] = qb.getQueryAndParameters();
   const size = script.chunkSize;
   const n = params.length;
   const rows: { k: string; b: string }[] = await dataSource.query(
-    `SELECT s.k, (s.rn - 1) / $${n + 1} AS b FROM (${inner}) s
-     WHERE (s.rn - 1) % $${n + 1} = 0 OR s.rn % $${n + 1} = 0 OR s.rn = s.total ORDER BY s.rn`,
+    `SELECT s.k::text AS k, (s.rn - 1) / $${n + 1} AS b FROM (${inner}) s
+     WHERE (s.rn - 1) % $${n + 1} = 0 OR s.rn % $${n + 1} = 0 OR s.last ORDER BY s.rn`,
     [...params, size],
   );
   const ranges: ChunkRange[] = [];
