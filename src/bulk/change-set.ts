@@ -13,8 +13,8 @@ export interface RowChange<T> {
   /** Columns as save() reports them in `updatedColumns`. */
   updatedColumns: ColumnMetadata[];
   updatedRelations: RelationMetadata[];
-  /** Database columns to write (relation changes resolved to their join columns). */
-  writeColumns: Set<ColumnMetadata>;
+  /** Database columns to write (relation changes resolved to their join columns). Shared between rows: read only. */
+  writeColumns: ReadonlySet<ColumnMetadata>;
 }
 
 const computer = new SubjectChangedColumnsComputer();
@@ -63,13 +63,32 @@ function scalarChange<T extends ObjectLiteral>(
   databaseEntity: T,
   updatedColumns: ColumnMetadata[],
 ): RowChange<T> | undefined {
-  const writeColumns = new Set(updatedColumns.filter((c) => c.isUpdate));
-  if (!writeColumns.size) return undefined;
-  refusePrimaryKeyChange(metadata, databaseEntity, writeColumns);
+  let written = updatedColumns;
+  for (const column of updatedColumns) {
+    if (!column.isUpdate) {
+      written = updatedColumns.filter((c) => c.isUpdate);
+      break;
+    }
+  }
+  if (!written.length) return undefined;
+  refusePrimaryKeyChange(metadata, databaseEntity, written);
+  // Most rows of a chunk change the same one column: they share one (read-only) set.
+  const writeColumns = written.length === 1 ? singleColumnSet(written[0]) : new Set(written);
   return { entity, databaseEntity, updatedColumns, updatedRelations: [], writeColumns };
 }
 
-function refusePrimaryKeyChange(metadata: EntityMetadata, databaseEntity: ObjectLiteral, writeColumns: Set<ColumnMetadata>): void {
+const singleColumnSets = new WeakMap<ColumnMetadata, ReadonlySet<ColumnMetadata>>();
+
+function singleColumnSet(column: ColumnMetadata): ReadonlySet<ColumnMetadata> {
+  let set = singleColumnSets.get(column);
+  if (!set) {
+    set = new Set([column]);
+    singleColumnSets.set(column, set);
+  }
+  return set;
+}
+
+function refusePrimaryKeyChange(metadata: EntityMetadata, databaseEntity: ObjectLiteral, writeColumns: Iterable<ColumnMetadata>): void {
   for (const column of writeColumns) {
     if (column.isPrimary) {
       throw new BulkWriteError(

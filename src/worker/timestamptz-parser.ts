@@ -38,12 +38,13 @@ export function parseTimestamptz(text: string): Date | undefined {
   let i = 19;
   let ms = 0;
   if (text.charCodeAt(i) === 46) {
-    const start = i + 1;
-    i = start;
-    while (i < text.length && isDigit(text.charCodeAt(i))) i++;
-    if (i === start) return undefined;
-    // As postgres-date computes it (1000 × the decimal fraction; Date.UTC truncates), for the same Date.
-    ms = 1000 * Number(`0.${text.slice(start, i)}`);
+    const start = ++i;
+    let fraction = 0;
+    for (let code = text.charCodeAt(i); i - start < 9 && code >= 48 && code <= 57; code = text.charCodeAt(++i)) fraction = fraction * 10 + (code - 48);
+    if (i === start || isDigit(text.charCodeAt(i))) return undefined;
+    // postgres-date computes 1000 × parseFloat(".ddd") (Date.UTC then truncates). fraction / 10^n is
+    // that same double: both are the correctly rounded value of one decimal number.
+    ms = 1000 * (fraction / POWERS_OF_TEN[i - start]);
   }
   const sign = text.charCodeAt(i);
   if (sign !== 43 && sign !== 45) return undefined;
@@ -62,6 +63,8 @@ export function parseTimestamptz(text: string): Date | undefined {
   const utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   return new Date(utc - (sign === 45 ? -1 : 1) * offsetMinutes * 60_000);
 }
+
+const POWERS_OF_TEN = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
 
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;

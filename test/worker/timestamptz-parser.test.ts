@@ -24,6 +24,16 @@ test("returns node-pg's Date for 20,000 random timestamps: 1–6 fraction digits
   }
 });
 
+test("every fraction of 1 to 5 digits gives node-pg's millisecond (the same rounding of the same decimal)", () => {
+  for (let digits = 1; digits <= 5; digits++) {
+    for (let f = 0; f < 10 ** digits; f++) {
+      const text = `2024-06-30 12:34:56.${pad(f, digits)}+00`;
+      const mine = parseTimestamptz(text)?.getTime();
+      if (mine !== (nodePg(text) as Date).getTime()) expect({ text, mine }).toEqual({ text, mine: (nodePg(text) as Date).getTime() });
+    }
+  }
+});
+
 test("leaves every other shape to node-pg: BC, infinity, seconds in the offset, years below 100 or above 9999", () => {
   for (const text of ["0044-03-15 12:00:00+00 BC", "infinity", "-infinity", "1900-01-01 00:00:00+00:19:32", "0099-12-31 23:59:59+00", "12345-01-01 00:00:00+00", "2024-01-01 00:00:00.+00", "2024-01-01T00:00:00Z", "garbage"]) {
     expect(parseTimestamptz(text)).toBeUndefined();
