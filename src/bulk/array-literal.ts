@@ -8,6 +8,9 @@ import { prepareValue } from "pg/lib/utils";
  * through here, 1,000 elements per column.
  */
 export function arrayLiteral(values: readonly unknown[]): string {
+  if (!values.length) return "{}";
+  // The common case, every element a plain string, number or boolean: one join, no per-element strings.
+  if (values.every(isPlainScalar)) return `{"${values.join('","')}"}`;
   let out = "{";
   for (let i = 0; i < values.length; i++) {
     if (i > 0) out += ",";
@@ -23,6 +26,11 @@ export function arrayLiteral(values: readonly unknown[]): string {
 }
 
 const NEEDS_ESCAPE = /["\\]/;
+
+function isPlainScalar(item: unknown): boolean {
+  const type = typeof item;
+  return type === "number" || type === "boolean" || type === "bigint" || (type === "string" && !NEEDS_ESCAPE.test(item as string));
+}
 
 function quoted(text: string): string {
   return NEEDS_ESCAPE.test(text) ? `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"` : `"${text}"`;

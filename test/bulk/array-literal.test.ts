@@ -27,6 +27,10 @@ describe("arrayLiteral", () => {
       Array.from({ length: 2_000 }, (_, i) => randomString(i)),
       [0, -1, 1.5, 2 ** 53, -0, NaN, Infinity],
       [true, false, null],
+      // Without NULLs or characters to escape: the single-join path.
+      ["plain", "", "a,b", "{x}", "NULL", "ü 😀", "tab\there"],
+      [true, false],
+      [3, -0, 1e21],
       [10n, -(2n ** 63n)],
       [new Date("2024-02-29T23:59:59.123Z"), new Date(0)],
       [Buffer.from([0, 1, 255]), new Uint8Array([7, 8])],
