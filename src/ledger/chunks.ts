@@ -50,14 +50,33 @@ export async function claimChunk(
   sql: Sql,
   runId: number,
   chunkNo: number,
-  timeouts: { lockTimeoutMs: number; statementTimeoutMs: number },
+  timeouts: ChunkTimeouts,
 ): Promise<ChunkStatus | undefined> {
   const rows = await sql<{ status: ChunkStatus | null }>(
-    `SELECT set_config('lock_timeout', $3, true), set_config('statement_timeout', $4, true),
+    `SELECT ${setTimeouts(3)},
        (SELECT status FROM data_script_chunks WHERE run_id = $1 AND chunk_no = $2 FOR UPDATE) AS status`,
-    [runId, chunkNo, `${timeouts.lockTimeoutMs}ms`, `${timeouts.statementTimeoutMs}ms`],
+    [runId, chunkNo, ...timeoutParams(timeouts)],
   );
   return rows[0].status ?? undefined;
+}
+
+export interface ChunkTimeouts {
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+/** Sets the transaction's lock and statement timeouts (a chunk that claims no ledger row: retried failures). */
+export async function setChunkTimeouts(sql: Sql, timeouts: ChunkTimeouts): Promise<void> {
+  await sql(`SELECT ${setTimeouts(1)}`, timeoutParams(timeouts));
+}
+
+// Transaction-local (SET LOCAL) settings, reading the two values from $n and $n+1.
+function setTimeouts(n: number): string {
+  return `set_config('lock_timeout', $${n}, true), set_config('statement_timeout', $${n + 1}, true)`;
+}
+
+function timeoutParams(timeouts: ChunkTimeouts): string[] {
+  return [`${timeouts.lockTimeoutMs}ms`, `${timeouts.statementTimeoutMs}ms`];
 }
 
 export async function markSaved(

@@ -1,9 +1,9 @@
 import type { DataSource, EntityManager, ObjectLiteral } from "typeorm";
 import { loadByKeys } from "../bulk/load";
 import { isSourceScript, type DataScript, type ScriptContext } from "../data-script";
-import { claimChunk, markDone, markSaved } from "../ledger/chunks";
+import { claimChunk, markDone, markSaved, setChunkTimeouts } from "../ledger/chunks";
 import { claimFailures, recordFailures, resolveFailures } from "../ledger/failures";
-import { sqlFromManager, type Sql } from "../ledger/sql-client";
+import { sqlFromManager } from "../ledger/sql-client";
 import { inChunkTransaction } from "./chunk-transaction";
 import { errorMessage, writeSourceChunk, writeTableChunk, type ChunkWrite } from "./chunk-writers";
 import { classifyError } from "./errors";
@@ -75,7 +75,7 @@ async function writeChunk(state: WorkerState, task: ChunkTask, manager: EntityMa
   const sql = sqlFromManager(manager);
   let retryIds: number[] = [];
   if (task.retryFailures) {
-    await applyTimeouts(sql, task);
+    await setChunkTimeouts(sql, task.config);
     retryIds = await claimFailures(sql, task.retryFailures.map((f) => f.id));
     task = { ...task, retryFailures: task.retryFailures.filter((f) => retryIds.includes(f.id)) };
     if (!retryIds.length) {
@@ -110,13 +110,6 @@ async function writeChunk(state: WorkerState, task: ChunkTask, manager: EntityMa
     throw new DryRunRollback();
   }
   return write.written;
-}
-
-async function applyTimeouts(sql: Sql, task: ChunkTask): Promise<void> {
-  await sql(`SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`, [
-    `${task.config.lockTimeoutMs}ms`,
-    `${task.config.statementTimeoutMs}ms`,
-  ]);
 }
 
 function contextFor(state: WorkerState, task: ChunkTask, manager: EntityManager): ScriptContext {

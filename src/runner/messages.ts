@@ -1,4 +1,5 @@
 /** Typed messages between the parent (runner) and the workers (src/worker). */
+import { zeroCounts } from "./summary";
 
 export interface WorkerConfig {
   dataSourceFile: string;
@@ -67,11 +68,7 @@ export function emptyChunkResult(chunkNo: number, pid: number, outcome: ChunkRes
     chunkNo,
     pid,
     outcome,
-    scanned: 0,
-    changed: 0,
-    inserted: 0,
-    skipped: 0,
-    conflicted: 0,
+    ...zeroCounts(),
     failedRows: 0,
     columns: {},
     samples: [],

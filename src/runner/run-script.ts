@@ -16,7 +16,7 @@ import type { WorkerConfig } from "./messages";
 import { planKeyRanges } from "./plan";
 import { createInProcessPool, createProcessPool, type ChunkPool } from "./pool";
 import { silentProgress, type Progress } from "./progress";
-import { emptySummary, type RunSummary } from "./summary";
+import { emptySummary, zeroCounts, type RunSummary } from "./summary";
 
 export interface RunOptions {
   script: string;
@@ -278,10 +278,6 @@ function groupByChunk(failures: FailureRow[]): Map<number, { id: number; key: un
     groups.set(f.chunk_no, list);
   }
   return groups;
-}
-
-function zeroCounts() {
-  return { scanned: 0, changed: 0, inserted: 0, skipped: 0, conflicted: 0 };
 }
 
 async function ledgerCounts(sql: Sql, runId: number) {

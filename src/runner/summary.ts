@@ -29,6 +29,11 @@ export interface RunSummary {
   message?: string;
 }
 
+/** The row counts a run, a chunk and the ledger keep, all at zero. */
+export function zeroCounts() {
+  return { scanned: 0, changed: 0, inserted: 0, skipped: 0, conflicted: 0 };
+}
+
 export function emptySummary(script: string, dryRun: boolean, workers: number): RunSummary {
   return {
     script,
@@ -36,11 +41,7 @@ export function emptySummary(script: string, dryRun: boolean, workers: number): 
     status: "completed",
     dryRun,
     resumed: false,
-    scanned: 0,
-    changed: 0,
-    inserted: 0,
-    skipped: 0,
-    conflicted: 0,
+    ...zeroCounts(),
     failedRows: 0,
     chunks: 0,
     chunksTotal: 0,
