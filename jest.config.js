@@ -14,6 +14,8 @@ module.exports = {
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["@swc/jest", swc] },
+  // Tests use the package as an app does: its built entry (npm test builds first).
+  moduleNameMapper: { "^typeorm-data-script$": "<rootDir>/dist/index.js" },
   globalSetup: "<rootDir>/test/support/global-setup.ts",
   globalTeardown: "<rootDir>/test/support/global-teardown.ts",
   testTimeout: 120_000,

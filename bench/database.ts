@@ -1,5 +1,5 @@
 import { Client } from "pg";
-import { startEmbeddedPostgres } from "../src/cli/embedded-postgres";
+import { startEmbeddedPostgres } from "../src/database/embedded-postgres";
 
 /** The bench's own database on the server: created fresh, dropped afterwards (unless --keep). */
 export interface BenchDatabase {

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 "use strict";
-// TypeScript (entities with decorator metadata, scripts, the data-source file) is compiled on the fly by swc.
-require("../src/register-typescript");
-require("../src/cli/cli.ts")
+// The runner ships compiled (dist/); only the app's own .ts files are compiled on load.
+require("../dist/cli/main.js")
   .main(process.argv.slice(2))
   .then((code) => {
     process.exitCode = code;

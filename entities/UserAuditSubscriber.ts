@@ -1,6 +1,6 @@
 import type { EntitySubscriberInterface, InsertEvent, QueryRunner, TransactionCommitEvent, UpdateEvent } from "typeorm";
 import { EventSubscriber } from "typeorm";
-import { bulkInsert } from "../src";
+import { bulkInsert } from "typeorm-data-script";
 import { User } from "./User";
 import { UserAudit, type AuditAction } from "./UserAudit";
 

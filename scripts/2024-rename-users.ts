@@ -1,4 +1,4 @@
-import { DataScript } from "../src";
+import { DataScript } from "typeorm-data-script";
 import { User } from "../entities/User";
 
 /** Table kind: upper-case every username. */

@@ -1,6 +1,22 @@
-export { DataScript, type ScriptContext, type MutateResult } from "./data-script";
+/**
+ * The public API: what a data script extends, the bulk writers, and every
+ * command of the CLI as a function (the CLI itself is a client of this file).
+ */
+export { DataScript, type MutateResult, type ScriptContext } from "./script/data-script";
 export { bulkInsert, bulkUpdate, bulkUpsert, BulkWriteError, rememberLoaded } from "./bulk";
 export type { BulkInsertResult, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk";
-export { runScript, ScriptLockedError, type RunOptions } from "./runner/run-script";
-export { scriptStatuses, type ScriptStatus } from "./runner/status";
-export type { RunSummary } from "./runner/summary";
+
+export { runScript, type RunHooks, type RunScriptOptions } from "./runtime/run-script";
+export { runPending, type RunPendingOptions } from "./runtime/run-pending";
+export { scriptStatuses, type ScriptStatus } from "./runtime/script-statuses";
+export { createProgress, silentProgress, type Progress } from "./runtime/progress";
+export type { RunSummary } from "./runtime/summary";
+export { scaffoldScript } from "./runtime/scaffold-script";
+export { DEFAULTS, type RunOptions, type TargetOptions } from "./settings/settings";
+
+export { formatSummary } from "./report/format-summary";
+export { formatStatuses } from "./report/format-statuses";
+export { formatJson } from "./report/format-json";
+export { describeError } from "./report/describe-error";
+export { EXIT, exitCodeOf } from "./report/exit-codes";
+export { UsageError } from "./errors";

@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { DataSource, type SelectQueryBuilder } from "typeorm";
-import { DataScript, type ScriptContext } from "../src/data-script";
-import { planKeyRanges } from "../src/runner/plan";
+import { DataScript, type ScriptContext } from "../src/script/data-script";
+import { planKeyRanges } from "../src/runtime/plan";
 import { AfterSaveCall, Counter, CounterAudit } from "./fixtures/counters/entities";
 import { createTestDatabase, type TestDatabase } from "./support/database";
 

@@ -2,11 +2,12 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { REGISTER } from "./support/cli";
 
 // The TypeScript hook every runner process loads: compiled files are cached, and a
 // process whose files are all cached runs without loading swc.
 
-const HOOK = join(__dirname, "..", "src", "register-typescript.js");
+const HOOK = REGISTER;
 let dir: string;
 
 beforeEach(() => {

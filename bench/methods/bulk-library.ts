@@ -1,6 +1,6 @@
 import dataSource from "../data-source";
 import { User } from "../../entities/User";
-import { bulkInsert, bulkUpdate, bulkUpsert, rememberLoaded } from "../../src";
+import { bulkInsert, bulkUpdate, bulkUpsert, rememberLoaded } from "typeorm-data-script";
 import { newUserFields, upsertUserFields } from "../seed-data";
 import { chunks, range, runChild } from "./child";
 

@@ -1,4 +1,4 @@
-import { DataScript, type ScriptContext } from "../../src";
+import { DataScript, type ScriptContext } from "typeorm-data-script";
 import { User } from "../../entities/User";
 import { newUserFields } from "../seed-data";
 

@@ -1,4 +1,4 @@
-import { DataScript } from "../../src";
+import { DataScript } from "typeorm-data-script";
 import { User } from "../../entities/User";
 
 /** The update job every method does: username = upper(username), computed in JavaScript. */

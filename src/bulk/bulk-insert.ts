@@ -5,6 +5,7 @@ import { afterInsert, beforeInsert } from "./events";
 import { insertParams, planInsert } from "./insert-columns";
 import { applyReturned, assertSameClass, metadataOf, setMissingNullables } from "./rows";
 import { buildInsert } from "./sql";
+import { runStatement } from "./statement-error";
 import { inTransaction } from "./transaction";
 
 export interface BulkInsertResult {
@@ -33,7 +34,7 @@ export async function bulkInsert<T extends ObjectLiteral>(manager: EntityManager
       returning: plan.returning,
     });
     const params = insertParams(statement, plan, entities);
-    const rows: ObjectLiteral[] = (await qr.query(statement.sql, params, true)).records;
+    const rows = await runStatement(qr, statement, params);
     const returned = plan.returning.map((c) => c.column);
     entities.forEach((entity, i) => {
       applyReturned(metadata, entity, rows[i], returned);

@@ -8,6 +8,7 @@ import { BulkWriteError } from "./errors";
 import { loadByKeys } from "./load";
 import { loadedState } from "./snapshots";
 import { buildUpdate, type BuiltStatement } from "./sql";
+import { runStatement } from "./statement-error";
 import { inTransaction } from "./transaction";
 import { applyReturned, assertSameClass, assertUniqueKeys, hasOrderedKey, keyOf, metadataOf, setMissingNullables } from "./rows";
 import { readerFor } from "./column-value";
@@ -54,7 +55,7 @@ export async function bulkUpdate<T extends ObjectLiteral>(
 
     const statement = updateStatement(metadata, changes, options.keyRange !== undefined || hasOrderedKey(metadata));
     const params = updateParams(metadata, statement, changes, options.keyRange);
-    const rows: ObjectLiteral[] = (await qr.query(statement.sql, params, true)).records;
+    const rows = await runStatement(qr, statement, params);
 
     const byKey = new Map(changes.map((c) => [keyOf(metadata, c.databaseEntity), c]));
     const writtenSet = new Set<RowChange<T>>();
@@ -171,7 +172,7 @@ function updateParams<T extends ObjectLiteral>(
         return arrayLiteral(changes.map((c) => read(c.databaseEntity)));
     }
   });
-  if (statement.sql.includes(" BETWEEN ")) {
+  if (statement.keyRange) {
     const range = keyRange ?? spanOf(metadata, changes);
     params.push(range.lo, range.hi);
   }

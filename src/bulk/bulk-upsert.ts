@@ -8,6 +8,7 @@ import { insertParams, planInsert } from "./insert-columns";
 import { loadByColumns } from "./load";
 import { applyReturned, assertSameClass, assertUniqueKeys, hasKey, keyOf, metadataOf, setMissingNullables } from "./rows";
 import { buildInsert, INSERTED_FLAG } from "./sql";
+import { runStatement } from "./statement-error";
 import { inTransaction } from "./transaction";
 
 export interface BulkUpsertOptions {
@@ -94,7 +95,7 @@ export async function bulkUpsert<T extends ObjectLiteral>(
       },
     });
     const params = insertParams(statement, plan, toWrite);
-    const rows: ObjectLiteral[] = (await qr.query(statement.sql, params, true)).records;
+    const rows = await runStatement(qr, statement, params);
 
     const returned = plan.returning.map((c) => c.column);
     const changeOf = new Map(changes.map((c) => [c.entity, c]));

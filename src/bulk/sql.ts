@@ -23,8 +23,12 @@ export interface UpdateShape {
 
 export interface BuiltStatement {
   sql: string;
+  /** The quoted table it writes. */
+  table: string;
   /** Order of the array parameters; key range bounds follow them. */
   params: { codec: ColumnCodec; role: "key" | "value" | "flag" | "version" | "default" }[];
+  /** Two key range bounds follow the arrays (an update bounded to its chunk's keys). */
+  keyRange?: boolean;
   /** The row count follows the arrays (an insert that names no column). */
   rowCountParam?: boolean;
 }
@@ -76,7 +80,7 @@ export function buildUpdate(shape: UpdateShape): BuiltStatement {
     `UPDATE ${shape.table} AS t SET ${assignments.join(", ")} ` +
     `FROM unnest(${unnestArgs.join(", ")}) AS v(${aliases.join(", ")}) ` +
     `WHERE ${where.join(" AND ")} RETURNING ${returning}`;
-  return { sql, params };
+  return { sql, table: shape.table, params, keyRange: shape.keyRange };
 }
 
 export interface InsertShape {
@@ -133,5 +137,5 @@ export function buildInsert(shape: InsertShape): BuiltStatement {
     returning.push(`(t.xmax = 0) AS ${quoteIdent(INSERTED_FLAG)}`);
   }
   sql += ` RETURNING ${returning.join(", ")}`;
-  return { sql, params, rowCountParam: !unnestArgs.length };
+  return { sql, table: shape.table, params, rowCountParam: !unnestArgs.length };
 }

@@ -1,5 +1,6 @@
-import type { ChunkStatus } from "./status";
-import type { Sql } from "./sql-client";
+import type { RowCounts } from "../messages";
+import { SETTLED, type ChunkStatus } from "./transitions";
+import type { Sql } from "./sql";
 
 export interface ChunkRow {
   run_id: number;
@@ -119,4 +120,15 @@ export async function markFailed(sql: Sql, runId: number, chunkNo: number, error
        attempts = attempts + 1, error = $3 WHERE run_id = $1 AND chunk_no = $2`,
     [runId, chunkNo, error],
   );
+}
+
+/** A run's totals, summed over its settled chunks: what the run row records when it finishes. */
+export async function settledCounts(sql: Sql, runId: number): Promise<RowCounts> {
+  const [row] = await sql<{ scanned: string; changed: string; inserted: string; conflicted: string }>(
+    `SELECT coalesce(sum(rows), 0) AS scanned, coalesce(sum(changed), 0) AS changed,
+            coalesce(sum(inserted), 0) AS inserted, coalesce(sum(conflicted), 0) AS conflicted
+     FROM data_script_chunks WHERE run_id = $1 AND status = ANY($2::text[])`,
+    [runId, SETTLED],
+  );
+  return { scanned: Number(row.scanned), changed: Number(row.changed), inserted: Number(row.inserted), skipped: 0, conflicted: Number(row.conflicted) };
 }

@@ -1,23 +1,10 @@
-import type { Sql } from "./sql-client";
+import type { Sql } from "./sql";
 
 /**
  * Rows (table kind: primary key) or inputs (source kind) that `mutate` threw on
  * under --continue-on-error. Recorded in the chunk's transaction; a resumed run
  * retries the unresolved ones.
  */
-export const FAILURES_DDL = `
-CREATE TABLE IF NOT EXISTS data_script_failures (
-  id        serial PRIMARY KEY,
-  run_id    integer NOT NULL REFERENCES data_script_runs (id) ON DELETE CASCADE,
-  chunk_no  integer NOT NULL,
-  row_key   jsonb,
-  input     jsonb,
-  error     text NOT NULL,
-  resolved  boolean NOT NULL DEFAULT false,
-  at        timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX IF NOT EXISTS data_script_failures_run ON data_script_failures (run_id) WHERE NOT resolved;
-`;
 
 export interface RowFailure {
   key?: unknown;

@@ -1,4 +1,4 @@
-import type { Sql } from "./sql-client";
+import type { Sql } from "./sql";
 
 /**
  * One run per script at a time: a session-level advisory lock, held by the

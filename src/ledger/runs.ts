@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
-import type { RunStatus } from "./status";
-import type { Sql } from "./sql-client";
+import type { RowCounts } from "../messages";
+import type { RunStatus } from "./transitions";
+import type { Sql } from "./sql";
 
 export interface RunRow {
   id: number;
@@ -22,13 +23,6 @@ export interface RunRow {
   pid: number | null;
 }
 
-export interface RunCounts {
-  scanned: number;
-  changed: number;
-  inserted: number;
-  skipped: number;
-  conflicted: number;
-}
 
 export async function latestRun(sql: Sql, script: string, opts: { dryRun?: boolean } = {}): Promise<RunRow | undefined> {
   const rows = await sql<RunRow>(
@@ -69,7 +63,7 @@ export async function setChunksTotal(sql: Sql, id: number, total: number): Promi
   await sql(`UPDATE data_script_runs SET chunks_total = $2 WHERE id = $1`, [id, total]);
 }
 
-export async function finishRun(sql: Sql, id: number, status: RunStatus, counts: RunCounts, error?: string): Promise<void> {
+export async function finishRun(sql: Sql, id: number, status: RunStatus, counts: RowCounts, error?: string): Promise<void> {
   await sql(
     `UPDATE data_script_runs SET status = $2, finished_at = now(), error = $3,
        rows_scanned = $4, rows_changed = $5, rows_inserted = $6, rows_skipped = $7, rows_conflicted = $8

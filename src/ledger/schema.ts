@@ -1,10 +1,10 @@
-import { FAILURES_DDL } from "./failures";
-import type { Sql } from "./sql-client";
+import type { Sql } from "./sql";
 
 /**
  * The ledger's tables, created on first use. A run is one attempt at a script
  * (resumed runs keep their row); a chunk is one key range (table kind) or one
- * slice of the source (source kind), applied at most once.
+ * slice of the source (source kind), applied at most once; a failure is a row
+ * or input whose mutate threw under --continue-on-error.
  */
 export const LEDGER_DDL = `
 CREATE TABLE IF NOT EXISTS data_script_runs (
@@ -45,6 +45,17 @@ CREATE TABLE IF NOT EXISTS data_script_chunks (
   done_at    timestamptz,
   PRIMARY KEY (run_id, chunk_no)
 );
+CREATE TABLE IF NOT EXISTS data_script_failures (
+  id        serial PRIMARY KEY,
+  run_id    integer NOT NULL REFERENCES data_script_runs (id) ON DELETE CASCADE,
+  chunk_no  integer NOT NULL,
+  row_key   jsonb,
+  input     jsonb,
+  error     text NOT NULL,
+  resolved  boolean NOT NULL DEFAULT false,
+  at        timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS data_script_failures_run ON data_script_failures (run_id) WHERE NOT resolved;
 `;
 
 export async function ensureLedger(sql: Sql): Promise<void> {
@@ -52,7 +63,6 @@ export async function ensureLedger(sql: Sql): Promise<void> {
   await sql("SELECT pg_advisory_lock(hashtext('data-script'), 0)");
   try {
     await sql(LEDGER_DDL);
-    await sql(FAILURES_DDL);
   } finally {
     await sql("SELECT pg_advisory_unlock(hashtext('data-script'), 0)");
   }

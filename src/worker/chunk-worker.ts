@@ -1,24 +1,42 @@
 import "reflect-metadata";
-import { executeChunk, type WorkerState } from "../runner/chunk-executor";
-import { loadDataSource } from "../runner/load-data-source";
-import { loadScript } from "../runner/load-script";
-import type { ChunkResult, ChunkTask, WorkerConfig } from "../runner/messages";
-import { basename, extname } from "node:path";
-import { installTimestamptzParser } from "./timestamptz-parser";
 import type { DataSource } from "typeorm";
+import { loadDataSource } from "../database/load-data-source";
+import type { ChunkResult, ChunkTask, WorkerSettings } from "../messages";
+import { loadScriptFile } from "../script/load-script";
+import { chunkTimeouts } from "../settings/settings";
+import { executeChunk, type WorkerState } from "./chunk-executor";
+import { installTimestamptzParser } from "./timestamptz-parser";
 
 /**
- * Child side of the pool: each process initialises its own DataSource from the
- * data-source file once, instantiates the script and calls `setup` once, then
- * executes the chunks it is handed.
+ * A worker: its own DataSource, initialised once from the data-source file,
+ * the script instantiated and set up once, then the chunks it is handed.
+ * Forked workers are configured from their environment (entry.ts); the
+ * in-process worker (`--workers 1`) by the parent, directly.
  */
+let settings: WorkerSettings | undefined;
+let workerId = 0;
 let connected: Promise<DataSource> | undefined;
 let state: Promise<WorkerState> | undefined;
 
-async function connect(dataSourceFile: string): Promise<DataSource> {
+/**
+ * Takes the run's settings. A forked worker starts connecting at once, while the
+ * parent connects and plans; setup() waits for the first chunk. The in-process
+ * worker shares the parent's DataSource object, so it connects only once the
+ * parent has closed it, on its first chunk.
+ */
+export function configureWorker(next: WorkerSettings, id: number): void {
+  settings = next;
+  workerId = id;
+  if (settings.sourceMaps) process.setSourceMapsEnabled(true);
+  // A failure here shows up again on the worker's first chunk, which reports it.
+  if (id > 0) connection().catch(() => undefined);
+}
+
+async function connect(current: WorkerSettings): Promise<DataSource> {
   installTimestamptzParser();
-  const dataSource = loadDataSource(dataSourceFile);
-  if (process.env.TINYPOOL_WORKER_ID !== undefined) {
+  const dataSource = loadDataSource(current.dataSourceFile);
+  if (current.connection) dataSource.setOptions({ url: current.connection.url } as never);
+  if (workerId > 0) {
     // The parent prepares the schema (migrations, synchronize, extensions); a pool worker only
     // connects, and so it can do that while the parent is still connecting and planning.
     dataSource.setOptions({ migrationsRun: false, synchronize: false, dropSchema: false, installExtensions: false } as never);
@@ -27,15 +45,30 @@ async function connect(dataSourceFile: string): Promise<DataSource> {
   return dataSource;
 }
 
-async function initialise(config: WorkerConfig): Promise<WorkerState> {
-  const dataSource = await connection(config.dataSourceFile);
-  const { script } = loadScript({ name: basename(config.scriptFile, extname(config.scriptFile)), file: config.scriptFile });
-  const workerId = Number(process.env.TINYPOOL_WORKER_ID ?? 0);
+/** The worker's DataSource, connected once; a failed attempt is forgotten, so the next chunk tries again. */
+function connection(): Promise<DataSource> {
+  const current = configured();
+  connected ??= connect(current).catch((error) => {
+    connected = undefined;
+    throw error;
+  });
+  return connected;
+}
+
+function configured(): WorkerSettings {
+  if (!settings) throw new Error("worker started without its settings");
+  return settings;
+}
+
+async function initialise(): Promise<WorkerState> {
+  const current = configured();
+  const dataSource = await connection();
+  const { script } = loadScriptFile(current.scriptFile);
   const log = (...args: unknown[]) => console.error(`[worker ${workerId}]`, ...args);
-  const workerState: WorkerState = { dataSource, script, workerId, log };
+  const workerState: WorkerState = { dataSource, script, workerId, log, settings: current, timeouts: chunkTimeouts(current, script) };
   if (script.setup) {
     try {
-      await script.setup({ dataSource, manager: dataSource.manager, dryRun: config.dryRun, workerId, params: config.params, log });
+      await script.setup({ dataSource, manager: dataSource.manager, dryRun: current.dryRun, workerId, params: current.params, log });
     } catch (error) {
       // The chunk this worker was handed never started: say so, rather than blame the chunk.
       throw new Error(`setup() threw in worker ${workerId}, before any of its chunks started: ${(error as Error)?.message ?? String(error)}`, { cause: error });
@@ -44,33 +77,17 @@ async function initialise(config: WorkerConfig): Promise<WorkerState> {
   return workerState;
 }
 
-/**
- * Sent as soon as the pool is forked: the worker loads the data-source file and
- * connects while the parent connects and plans. setup() waits for a chunk.
- */
-export async function warmUp(dataSourceFile: string): Promise<void> {
-  await connection(dataSourceFile);
-}
-
-/** The worker's DataSource, connected once; a failed attempt is forgotten, so the next chunk tries again. */
-function connection(dataSourceFile: string): Promise<DataSource> {
-  connected ??= connect(dataSourceFile).catch((error) => {
-    connected = undefined;
-    throw error;
-  });
-  return connected;
-}
-
 export async function runChunk(task: ChunkTask): Promise<ChunkResult> {
-  state ??= initialise(task.config);
+  state ??= initialise();
   return executeChunk(await state, task);
 }
 
-/** Closes the worker's DataSource; the next chunk (of the next script, in-process) initialises afresh. */
+/** Closes the worker's DataSource; the in-process worker of the next script initialises afresh. */
 export async function closeWorker(): Promise<void> {
   const current = connected;
   connected = undefined;
   state = undefined;
+  settings = undefined;
   if (!current) return;
   const dataSource = await current.catch(() => undefined);
   if (dataSource?.isInitialized) await dataSource.destroy();

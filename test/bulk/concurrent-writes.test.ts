@@ -1,5 +1,5 @@
 import { EventSubscriber, type EntitySubscriberInterface, type ObjectLiteral } from "typeorm";
-import { bulkUpdate, bulkUpsert, rememberLoaded } from "../../src";
+import { bulkUpdate, bulkUpsert, rememberLoaded } from "typeorm-data-script";
 import { TypesBulk, VersionedBulk } from "../fixtures/bulk/entities";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { openDataSource, type Harness } from "./harness";

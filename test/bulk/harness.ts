@@ -5,12 +5,12 @@ import {
   type EntityMetadata,
   type EntitySubscriberInterface,
   type InsertEvent,
-  type Logger,
   type ObjectLiteral,
   type UpdateEvent,
 } from "typeorm";
 import type { TestDatabase } from "../support/database";
 import { readableParam } from "../support/array-literal";
+import { QueryLogger } from "../support/query-logger";
 
 /** Shared helpers for the bulk writer tests: SQL capture, event capture, twin-table comparison. */
 
@@ -23,16 +23,11 @@ export interface LoggedQuery {
  * Captures every statement the DataSource sends (TypeORM calls logQuery before each one).
  * Array parameters travel as literals; they are logged read back into their elements.
  */
-export class SqlLog implements Logger {
+export class SqlLog extends QueryLogger {
   queries: LoggedQuery[] = [];
-  logQuery(sql: string, params?: unknown[]) {
-    this.queries.push({ sql, params: params?.map(readableParam) });
+  constructor() {
+    super((sql, params) => this.queries.push({ sql, params: params?.map(readableParam) }));
   }
-  logQueryError() {}
-  logQuerySlow() {}
-  logSchemaBuild() {}
-  logMigration() {}
-  log() {}
   clear() {
     this.queries = [];
   }

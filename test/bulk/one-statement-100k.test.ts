@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { REGISTER } from "../support/cli";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 /**
@@ -27,7 +28,7 @@ interface Step {
 
 function run(): Promise<Record<string, Step> & { table: Record<string, number> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", join(ROOT, "src/register-typescript.js"), join(ROOT, "test/fixtures/bulk/hundred-thousand.ts")], {
+    const child = spawn(process.execPath, ["-r", REGISTER, join(ROOT, "test/fixtures/bulk/hundred-thousand.ts")], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: db.url, ROWS: String(N) },
     });

@@ -35,7 +35,7 @@
  *   on the transaction's one connection.
  */
 import { In, type ObjectLiteral } from "typeorm";
-import { bulkInsert, bulkUpdate, bulkUpsert, rememberLoaded } from "../../src";
+import { bulkInsert, bulkUpdate, bulkUpsert, rememberLoaded } from "typeorm-data-script";
 import { TypesBulk, TypesSave } from "../fixtures/bulk/entities";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { normalise, openDataSource, rowsAsText, snapshot, type Harness, type LoggedQuery } from "./harness";

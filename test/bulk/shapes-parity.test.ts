@@ -1,5 +1,5 @@
 import { In, type ObjectLiteral } from "typeorm";
-import { bulkInsert, bulkUpdate, bulkUpsert, BulkWriteError, rememberLoaded } from "../../src";
+import { bulkInsert, bulkUpdate, bulkUpsert, BulkWriteError, rememberLoaded } from "typeorm-data-script";
 import {
   AnimalsBulk,
   Badge,

@@ -1,5 +1,5 @@
 import { DataSource } from "typeorm";
-import { bulkInsert, bulkUpdate, bulkUpsert, rememberLoaded } from "../../src";
+import { bulkInsert, bulkUpdate, bulkUpsert, rememberLoaded } from "typeorm-data-script";
 import { Mood, OddNames, TypesBulk } from "../fixtures/bulk/entities";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { EventRecorder, SqlLog, type LoggedQuery } from "./harness";

@@ -6,7 +6,7 @@ import {
   type TransactionCommitEvent,
   type UpdateEvent,
 } from "typeorm";
-import { bulkInsert, bulkUpdate, bulkUpsert, BulkWriteError, rememberLoaded } from "../../src";
+import { bulkInsert, bulkUpdate, bulkUpsert, BulkWriteError, rememberLoaded } from "typeorm-data-script";
 import { TypesBulk, VersionedBulk, type Versioned } from "../fixtures/bulk/entities";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 

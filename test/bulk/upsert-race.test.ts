@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { bulkUpsert } from "../../src";
+import { bulkUpsert } from "typeorm-data-script";
 import { VersionedBulk } from "../fixtures/bulk/entities";
+import { REGISTER } from "../support/cli";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { openDataSource, type Harness } from "./harness";
 
@@ -38,7 +39,7 @@ interface RoundResult {
 
 /** A racer child process: send it a JSON command, read its JSON answers line by line. */
 function startRacer(name: string) {
-  const child: ChildProcess = spawn(process.execPath, ["-r", join(ROOT, "src/register-typescript.js"), RACER, name], {
+  const child: ChildProcess = spawn(process.execPath, ["-r", REGISTER, RACER, name], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: db.url },
     stdio: ["pipe", "pipe", "pipe"],

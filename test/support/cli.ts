@@ -3,6 +3,8 @@ import { join } from "node:path";
 
 export const ROOT = join(__dirname, "..", "..");
 const BIN = join(ROOT, "bin", "data-script.js");
+/** The package's TypeScript hook, as `node -r` preloads it (the built package: npm test builds first). */
+export const REGISTER = join(ROOT, "dist", "typescript", "preload.js");
 
 export interface CliResult {
   code: number | null;
@@ -19,7 +21,8 @@ export interface CliOptions {
 
 /** Starts `data-script …` as a user would, in its own process. */
 export function startCli(args: string[], options: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const env: Record<string, string | undefined> = { ...process.env, FORCE_COLOR: "0", ...options.env };
+  // CI is the test's to set: the embedded server never starts under CI without --embedded.
+  const env: Record<string, string | undefined> = { ...process.env, FORCE_COLOR: "0", CI: undefined, ...options.env };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv });
   let stdout = "";

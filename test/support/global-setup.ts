@@ -1,4 +1,4 @@
-import { startEmbeddedPostgres } from "../../src/cli/embedded-postgres";
+import { startEmbeddedPostgres } from "../../src/database/embedded-postgres";
 
 /**
  * One PostgreSQL for the whole test run: DATABASE_URL when set (CI's system

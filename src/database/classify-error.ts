@@ -1,0 +1,44 @@
+import { BulkWriteError } from "../bulk/errors";
+import type { ChunkError } from "../messages";
+
+// PostgreSQL SQLSTATEs worth retrying: the same chunk may well succeed next time.
+const RETRYABLE_CODES = new Set([
+  "40001", // serialization_failure
+  "40P01", // deadlock_detected
+  "55P03", // lock_not_available (lock_timeout)
+  "57P01", // admin_shutdown (pg_terminate_backend)
+  "08000", "08003", "08006", "08001", "08004", // connection exceptions
+]);
+const RETRYABLE_NODE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT"]);
+
+export function classifyError(error: unknown): ChunkError {
+  const err = error as { message?: string; code?: string; stack?: string; column?: string; detail?: string; name?: string };
+  const message = err?.message ?? String(error);
+  const stack = err?.stack;
+  if (err?.code === "CHUNK_TIMEOUT") return { message, kind: "timeout", retryable: false, stack };
+  if (error instanceof BulkWriteError || err?.name === "ScriptError" || error?.constructor?.name === "ScriptError") {
+    return { message, kind: "script", retryable: false, stack };
+  }
+  const code = err?.code ?? "";
+  const retryable =
+    RETRYABLE_CODES.has(code) ||
+    err?.name === "QueryRunnerAlreadyReleasedError" || // TypeORM released the runner after its connection died
+    RETRYABLE_NODE_CODES.has(code) ||
+    /Connection terminated|connection.*(closed|ended)|terminating connection|encountered a connection error/i.test(message);
+  const isDatabase = /^[0-9A-Z]{5}$/.test(code) || retryable;
+  const detail = [err?.detail, err?.column ? `column ${err.column}` : undefined].filter(Boolean).join("; ");
+  return {
+    message: detail ? `${message} (${detail})` : message,
+    kind: isDatabase ? "database" : "script",
+    retryable,
+    stack,
+  };
+}
+
+/** The database connection went away (killed, server restarted, network): not the script's fault. */
+export function isConnectionLoss(error: unknown): boolean {
+  const err = error as { code?: string; name?: string };
+  if (err?.name === "UsageError" || err?.code === "CHUNK_TIMEOUT") return false;
+  const classified = classifyError(error);
+  return classified.retryable && !/^(40001|40P01|55P03)$/.test(err?.code ?? "");
+}

@@ -1,0 +1,99 @@
+/**
+ * The messages between the parent (src/runtime) and its workers (src/worker):
+ * the settings a worker starts with, the chunk tasks it is handed, and the
+ * results it sends back. Both sides import this file; it imports neither.
+ */
+
+/** How the parent tells a worker where the database is when the data source names none (the embedded server). */
+export interface ConnectionOverride {
+  url: string;
+}
+
+/** What every worker of one run starts with, sent once when it is forked (never with each chunk). */
+export interface WorkerSettings {
+  dataSourceFile: string;
+  scriptFile: string;
+  /** Set when the parent chose the database (the embedded server); otherwise the data source's own configuration. */
+  connection?: ConnectionOverride;
+  params: Record<string, string>;
+  dryRun: boolean;
+  /** The run's --lock-timeout / --statement-timeout; undefined: the script's own, else the default. */
+  lockTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  chunkTimeoutMs: number;
+  /** Record rows whose mutate throws, skip them, and carry on. */
+  continueOnError: boolean;
+  /** Stack traces map to the app's .ts lines. */
+  sourceMaps: boolean;
+}
+
+export interface ChunkTask {
+  runId: number;
+  chunkNo: number;
+  /** Table kind: the inclusive key range (as text). */
+  lo: string | null;
+  hi: string | null;
+  /** Source kind: this chunk's inputs. */
+  inputs?: unknown[];
+  /** Only call afterSave again for rows written earlier (keys from the ledger). */
+  afterSaveOnly?: unknown[];
+  /** Retry rows (table kind: keys) or inputs (source kind) recorded as failed by an earlier attempt. */
+  retryFailures?: { id: number; key: unknown; input: unknown }[];
+}
+
+export interface ChunkSample {
+  key: string;
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+}
+
+/** The row counts a run, a chunk and the ledger keep. */
+export interface RowCounts {
+  scanned: number;
+  changed: number;
+  inserted: number;
+  skipped: number;
+  conflicted: number;
+}
+
+export function zeroCounts(): RowCounts {
+  return { scanned: 0, changed: 0, inserted: 0, skipped: 0, conflicted: 0 };
+}
+
+export interface ChunkResult extends RowCounts {
+  chunkNo: number;
+  pid: number;
+  /** `already` — another process had saved it (a resumed run racing an orphan). */
+  outcome: "saved" | "done" | "already" | "failed";
+  /** Changed rows per column (dry runs report it). */
+  columns: Record<string, number>;
+  samples: ChunkSample[];
+  error?: ChunkError;
+  /** Rows whose mutate threw (--continue-on-error), recorded in the ledger. */
+  failedRows: number;
+  /** Wall time spent in the transaction (load → commit), ms. */
+  ms: number;
+}
+
+export interface ChunkError {
+  message: string;
+  /** `script`: the user's code threw; `afterSave`: data committed, afterSave failed; `database`: PostgreSQL refused. */
+  kind: "script" | "afterSave" | "database" | "timeout";
+  retryable: boolean;
+  stack?: string;
+}
+
+/** A result with nothing counted yet; the worker fills it in as the chunk runs. */
+export function emptyChunkResult(chunkNo: number, pid: number, outcome: ChunkResult["outcome"]): ChunkResult {
+  return { chunkNo, pid, outcome, ...zeroCounts(), failedRows: 0, columns: {}, samples: [], ms: 0 };
+}
+
+/** What the worker module exports: Tinypool calls runChunk in a child; `--workers 1` calls all three in the parent. */
+export interface WorkerModule {
+  configureWorker(settings: WorkerSettings, workerId: number): void;
+  runChunk(task: ChunkTask): Promise<ChunkResult>;
+  closeWorker(): Promise<void>;
+}
+
+/** The environment variable that carries a forked worker's settings (JSON). */
+export const WORKER_SETTINGS_ENV = "DATA_SCRIPT_WORKER_SETTINGS";

@@ -1,0 +1,16 @@
+import type { ScriptStatus } from "../runtime/script-statuses";
+
+/** `status` as a table: one line per script. */
+export function formatStatuses(statuses: ScriptStatus[]): string {
+  if (!statuses.length) return "no scripts";
+  const width = Math.max(...statuses.map((s) => s.script.length));
+  return statuses
+    .map((s) => {
+      const when = s.lastRunAt ? ` run #${s.lastRunId} ${s.lastRunAt}` : "";
+      const rows = s.lastRunId ? `, ${s.rowsScanned} scanned, ${s.rowsChanged} changed, ${s.rowsInserted} inserted` : "";
+      const changed = s.changedSinceRun ? "  (file changed since it ran)" : "";
+      const description = s.description ? `  — ${s.description}` : "";
+      return `${s.script.padEnd(width)}  ${s.status.padEnd(11)}${when}${rows}${changed}${description}`;
+    })
+    .join("\n");
+}

@@ -1,0 +1,37 @@
+import type { RunSummary } from "../runtime/summary";
+import { redactSecrets } from "../database/redact";
+
+/** The summary printed at the end of a run (no credentials: a chunk's error text may quote a connection string). */
+export function formatSummary(s: RunSummary): string {
+  return redactSecrets(summaryLines(s));
+}
+
+function summaryLines(s: RunSummary): string {
+  const lines: string[] = [];
+  const head = s.dryRun ? `${s.script}: dry run ${s.status} (rolled back, nothing saved)` : `${s.script}: ${s.status}`;
+  lines.push(s.runId ? `${head} — run #${s.runId}${s.resumed ? " (resumed)" : ""}` : head);
+  if (s.status === "skipped" || s.status === "locked") {
+    if (s.message) lines.push(`  ${s.message}`);
+    return lines.join("\n");
+  }
+  lines.push(
+    `  rows: ${s.scanned} scanned, ${s.changed} changed, ${s.inserted} inserted, ${s.skipped} skipped` +
+      (s.conflicted ? `, ${s.conflicted} skipped because their version changed meanwhile` : "") +
+      (s.failedRows ? `, ${s.failedRows} failed` : ""),
+  );
+  lines.push(`  chunks: ${s.chunks} of ${s.chunksTotal}, workers: ${s.workers} (${s.pids.length} process${s.pids.length === 1 ? "" : "es"})`);
+  lines.push(`  time: ${(s.wallMs / 1000).toFixed(2)} s wall, ${(s.jobMs / 1000).toFixed(2)} s job, ${Math.round(s.rowsPerSecond)} rows/s`);
+  if (s.dryRun && Object.keys(s.columns).length) {
+    lines.push(`  would change: ${Object.entries(s.columns).map(([c, n]) => `${c} ×${n}`).join(", ")}`);
+  }
+  if (s.dryRun) {
+    for (const sample of s.samples) {
+      const diffs = Object.keys(sample.after)
+        .filter((k) => JSON.stringify(sample.before[k]) !== JSON.stringify(sample.after[k]))
+        .map((k) => `${k}: ${JSON.stringify(sample.before[k])} → ${JSON.stringify(sample.after[k])}`);
+      lines.push(`    ${sample.key}: ${diffs.join(", ")}`);
+    }
+  }
+  if (s.message) lines.push(`  ${s.message}`);
+  return lines.join("\n");
+}

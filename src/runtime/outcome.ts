@@ -1,0 +1,28 @@
+import type { RunStatus } from "../ledger/transitions";
+
+/** How a run that went through its chunks ended, and what the summary says about it. */
+export function settle(run: {
+  name: string;
+  interrupted: boolean;
+  /** The first fatal chunk failure, if any. */
+  failure?: string;
+  failedChunks: number;
+  /** Rows still recorded as failed (--continue-on-error). */
+  failedRows: number;
+}): { status: Exclude<RunStatus, "running">; message?: string } {
+  if (run.interrupted) {
+    return { status: "interrupted", message: `interrupted: in-flight chunks finished or rolled back; resume with: data-script ${run.name}` };
+  }
+  if (run.failure) {
+    return { status: "failed", message: `${run.failure}\n  fix the script and run it again: saved chunks are kept, the run resumes where it stopped` };
+  }
+  if (run.failedChunks > 0 || run.failedRows > 0) {
+    return {
+      status: "failed",
+      message:
+        `${run.failedRows} row(s) and ${run.failedChunks} chunk(s) failed (--continue-on-error; see data_script_failures); ` +
+        `fix the script and run it again to retry them`,
+    };
+  }
+  return { status: "completed" };
+}

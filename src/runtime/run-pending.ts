@@ -1,0 +1,39 @@
+import { openTarget } from "../database/target";
+import { listScripts } from "../script/load-script";
+import { resolveRunSettings, type RunOptions } from "../settings/settings";
+import { runOnTarget, scriptsFolder, withDefaults, type RunHooks } from "./run-script";
+import { statusesOn } from "./script-statuses";
+import { succeeded, type RunSummary } from "./summary";
+
+export interface RunPendingOptions extends RunOptions, RunHooks {
+  /** Called with each run's summary as soon as that run ends (the CLI prints it). */
+  onSummary?: (summary: RunSummary) => void;
+}
+
+/**
+ * `run --pending`: every script not yet completed, in name order, on one
+ * database (an embedded server is started once for all of them). Stops at
+ * the first run that does not succeed; resolves to the summaries of the runs
+ * it made, none when every script had completed.
+ */
+export async function runPending(options: RunPendingOptions = {}): Promise<RunSummary[]> {
+  const { progress, signal, log, onSummary, ...rest } = options;
+  const settings = resolveRunSettings(rest);
+  const hooks = withDefaults({ progress, signal, log });
+  const scripts = listScripts(scriptsFolder(settings), settings.scripts);
+  const target = await openTarget({ ...settings, log: hooks.log });
+  try {
+    const statuses = await statusesOn(settings, scripts, target, false);
+    const todo = scripts.filter((entry) => statuses.find((s) => s.script === entry.name)?.status !== "completed");
+    const summaries: RunSummary[] = [];
+    for (const entry of todo) {
+      const summary = await runOnTarget(settings, entry, target, hooks);
+      summaries.push(summary);
+      onSummary?.(summary);
+      if (!succeeded(summary)) break;
+    }
+    return summaries;
+  } finally {
+    await target.release();
+  }
+}

@@ -1,0 +1,120 @@
+import { resolve } from "node:path";
+import { connectDataSource } from "../database/connect";
+import { postgresOptions } from "../database/postgres-options";
+import { openTarget, type Target } from "../database/target";
+import { openRunLedger, type RunLedger } from "../ledger/ledger";
+import type { WorkerSettings } from "../messages";
+import { loadScript, resolveScript, type ScriptEntry } from "../script/load-script";
+import { resolveRunSettings, type RunOptions, type RunSettings } from "../settings/settings";
+import { executeRun } from "./execute-run";
+import { createPool } from "./pool";
+import { silentProgress, type Progress } from "./progress";
+import { emptySummary, type RunSummary } from "./summary";
+
+/** How a caller follows a run: live progress, interruption, one-line notices. */
+export interface RunHooks {
+  /** Live progress (the CLI's bar or lines); silent by default. */
+  progress?: Progress;
+  /** Aborting it (SIGINT/SIGTERM in the CLI) stops handing out chunks; the run ends `interrupted`. */
+  signal?: AbortSignal;
+  /** One-line notices, such as the embedded server starting; stderr by default. */
+  log?: (line: string) => void;
+}
+
+export interface RunScriptOptions extends RunOptions, RunHooks {
+  /** The script's name: its file name in the scripts folder, without extension. */
+  script: string;
+}
+
+/**
+ * Runs (or resumes) one data script: the database, the pool, the lock, the
+ * ledger, the plan, the chunks and the summary. The CLI is a thin client of
+ * this function; it resolves to the summary whatever the outcome (a script
+ * error gives status `failed`, another run holding the lock `locked`), and
+ * throws only for a usage or configuration error (UsageError) or a lost
+ * connection before the run started.
+ */
+export async function runScript(options: RunScriptOptions): Promise<RunSummary> {
+  const { script, progress, signal, log, ...rest } = options;
+  const settings = resolveRunSettings(rest);
+  const hooks = withDefaults({ progress, signal, log });
+  // An unknown or path-like name is refused before anything starts (an embedded server, a pool).
+  const entry = resolveScript(scriptsFolder(settings), script, settings.scripts);
+  const target = await openTarget({ ...settings, log: hooks.log });
+  try {
+    return await runOnTarget(settings, entry, target, hooks);
+  } finally {
+    await target.release();
+  }
+}
+
+export function scriptsFolder(settings: { cwd: string; scripts: string }): string {
+  return resolve(settings.cwd, settings.scripts);
+}
+
+export function withDefaults(hooks: RunHooks): Required<Omit<RunHooks, "signal">> & Pick<RunHooks, "signal"> {
+  return { progress: hooks.progress ?? silentProgress, signal: hooks.signal, log: hooks.log ?? ((line) => console.error(line)) };
+}
+
+/** One run on a database already chosen (run --pending runs several on one). */
+export async function runOnTarget(settings: RunSettings, entry: ScriptEntry, target: Target, hooks: RunHooks): Promise<RunSummary> {
+  const started = Date.now();
+  const summary = emptySummary(entry.name, settings.dryRun, settings.workers);
+  // Forked first: the workers load their modules and connect while this process loads the
+  // script, connects and plans. No chunk reaches them before this process has closed its DataSource.
+  const pool = await createPool(settings.workers, workerSettings(settings, entry, target));
+  try {
+    const loaded = loadScript(entry);
+    const { dataSource } = target;
+    await connectDataSource(dataSource);
+    let ledger: RunLedger;
+    try {
+      ledger = await openRunLedger(postgresOptions(dataSource));
+    } catch (error) {
+      await dataSource.destroy();
+      throw error;
+    }
+    try {
+      if (!(await ledger.lock(loaded.name))) return await lockedSummary(ledger, summary);
+      try {
+        await executeRun({ settings, loaded, dataSource, pool, ledger, summary, hooks: withDefaults(hooks) });
+        summary.wallMs = Date.now() - started;
+        return summary;
+      } finally {
+        await ledger.unlock(loaded.name).catch(() => undefined);
+      }
+    } finally {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await ledger.close().catch(() => undefined);
+    }
+  } finally {
+    await pool.close();
+  }
+}
+
+function workerSettings(settings: RunSettings, entry: ScriptEntry, target: Target): WorkerSettings {
+  return {
+    dataSourceFile: resolve(settings.cwd, settings.dataSource),
+    scriptFile: entry.file,
+    connection: target.connection,
+    params: settings.params,
+    dryRun: settings.dryRun,
+    lockTimeoutMs: settings.lockTimeoutMs,
+    statementTimeoutMs: settings.statementTimeoutMs,
+    chunkTimeoutMs: settings.chunkTimeoutMs,
+    continueOnError: settings.continueOnError,
+    sourceMaps: settings.verbose,
+  };
+}
+
+async function lockedSummary(ledger: RunLedger, summary: RunSummary): Promise<RunSummary> {
+  const real = await ledger.latest(summary.script, false);
+  const dry = await ledger.latest(summary.script, true);
+  const run = [real, dry].filter((r) => r?.status === "running").sort((a, b) => b!.id - a!.id)[0];
+  summary.status = "locked";
+  summary.message =
+    `${summary.script} is already running` +
+    (run ? ` (run #${run.id}, started ${run.started_at.toISOString()} on ${run.host} pid ${run.pid})` : "") +
+    `; wait for it to finish`;
+  return summary;
+}

@@ -1,0 +1,65 @@
+import { zeroCounts, type ChunkResult, type ChunkSample, type RowCounts } from "../messages";
+
+/** What one invocation did, for the printed summary and `--json`. */
+export interface RunSummary extends RowCounts {
+  script: string;
+  runId: number | null;
+  /** `skipped`: already completed; `locked`: another run of the script holds its lock. */
+  status: "completed" | "failed" | "interrupted" | "skipped" | "locked";
+  dryRun: boolean;
+  resumed: boolean;
+  /** Rows whose mutate threw (--continue-on-error), left for a resumed run. */
+  failedRows: number;
+  chunks: number;
+  chunksTotal: number;
+  workers: number;
+  /** Distinct processes that saved chunks. */
+  pids: number[];
+  /** Whole invocation, start-up included. */
+  wallMs: number;
+  /** Chunks planned → last commit. */
+  jobMs: number;
+  rowsPerSecond: number;
+  columns: Record<string, number>;
+  samples: ChunkSample[];
+  message?: string;
+}
+
+export function emptySummary(script: string, dryRun: boolean, workers: number): RunSummary {
+  return {
+    script,
+    runId: null,
+    status: "completed",
+    dryRun,
+    resumed: false,
+    ...zeroCounts(),
+    failedRows: 0,
+    chunks: 0,
+    chunksTotal: 0,
+    workers,
+    pids: [],
+    wallMs: 0,
+    jobMs: 0,
+    rowsPerSecond: 0,
+    columns: {},
+    samples: [],
+  };
+}
+
+export function addChunk(summary: RunSummary, result: ChunkResult): void {
+  summary.scanned += result.scanned;
+  summary.changed += result.changed;
+  summary.inserted += result.inserted;
+  summary.skipped += result.skipped;
+  summary.conflicted += result.conflicted;
+  summary.failedRows += result.failedRows;
+  summary.chunks++;
+  if (!summary.pids.includes(result.pid)) summary.pids.push(result.pid);
+  for (const [column, n] of Object.entries(result.columns)) summary.columns[column] = (summary.columns[column] ?? 0) + n;
+  for (const sample of result.samples) if (summary.samples.length < 5) summary.samples.push(sample);
+}
+
+/** Completed, or nothing to do: what lets `run --pending` go on to the next script. */
+export function succeeded(summary: Pick<RunSummary, "status">): boolean {
+  return summary.status === "completed" || summary.status === "skipped";
+}

@@ -1,0 +1,200 @@
+import { availableParallelism } from "node:os";
+import { UsageError } from "../errors";
+import { closestName } from "./did-you-mean";
+import { readAppConfig } from "./app-config";
+
+/**
+ * Every setting of the runner, resolved and validated once, from the CLI or
+ * from a program calling the API, with the same defaults and the same
+ * messages (which name the CLI flags). Nothing downstream re-reads options.
+ */
+
+/** Where the app's data source and scripts are, and how to reach its database. Shared by every command. */
+export interface TargetOptions {
+  /** The file exporting the app's DataSource. Default: the app's `data-script.dataSource`, else ./ormconfig.ts. */
+  dataSource?: string;
+  /** The folder of data scripts. Default: the app's `data-script.scripts`, else ./scripts. */
+  scripts?: string;
+  /** Use the embedded PostgreSQL even under CI (it starts only when the data source configures no database). */
+  embedded?: boolean;
+  /** Where relative paths and the app's package.json are looked up. Default: the working directory. */
+  cwd?: string;
+  /** Stack traces (and the app's .ts lines in them). */
+  verbose?: boolean;
+}
+
+/** How one run behaves. Numbers may be given as the CLI's strings; both are checked the same way. */
+export interface RunOptions extends TargetOptions {
+  /** Worker processes; 1 runs in-process. Default: available parallelism. */
+  workers?: number | string;
+  /** Rows per chunk; overrides the script's chunkSize. */
+  chunkSize?: number | string;
+  /** Run every chunk and roll it back. */
+  dryRun?: boolean;
+  /** Run a completed script again, as a new run. */
+  force?: boolean;
+  /** Discard a failed or interrupted run's progress instead of resuming it. */
+  restart?: boolean;
+  /** Record failing rows and chunks and carry on; the run ends failed. */
+  continueOnError?: boolean;
+  /** Script parameters: an object, or the CLI's `key=value` strings. */
+  params?: Record<string, string> | string[];
+  pauseMs?: number | string;
+  lockTimeoutMs?: number | string;
+  statementTimeoutMs?: number | string;
+  chunkTimeoutMs?: number | string;
+  /** Attempts after the first for a retryable chunk failure (deadlock, lock timeout, lost connection). */
+  maxRetries?: number | string;
+}
+
+export const DEFAULTS = {
+  dataSource: "./ormconfig.ts",
+  scripts: "./scripts",
+  lockTimeoutMs: 5_000,
+  statementTimeoutMs: 60_000,
+  chunkTimeoutMs: 300_000,
+  maxRetries: 3,
+  pauseMs: 0,
+} as const;
+
+export interface TargetSettings {
+  dataSource: string;
+  scripts: string;
+  embedded: boolean;
+  cwd: string;
+  verbose: boolean;
+}
+
+export interface RunSettings extends TargetSettings {
+  workers: number;
+  /** Undefined: the script's own chunkSize. */
+  chunkSize?: number;
+  dryRun: boolean;
+  force: boolean;
+  restart: boolean;
+  continueOnError: boolean;
+  params: Record<string, string>;
+  pauseMs: number;
+  /** Undefined: the script's own, else the default (applied where the script is known). */
+  lockTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  chunkTimeoutMs: number;
+  maxRetries: number;
+}
+
+const TARGET_KEYS: (keyof TargetOptions)[] = ["dataSource", "scripts", "embedded", "cwd", "verbose"];
+const RUN_KEYS: (keyof RunOptions)[] = [
+  ...TARGET_KEYS,
+  "workers",
+  "chunkSize",
+  "dryRun",
+  "force",
+  "restart",
+  "continueOnError",
+  "params",
+  "pauseMs",
+  "lockTimeoutMs",
+  "statementTimeoutMs",
+  "chunkTimeoutMs",
+  "maxRetries",
+];
+
+/** The CLI flag each option is, for messages. */
+const FLAGS: Record<string, string> = {
+  dataSource: "--data-source",
+  workers: "--workers",
+  chunkSize: "--chunk-size",
+  pauseMs: "--pause-ms",
+  lockTimeoutMs: "--lock-timeout",
+  statementTimeoutMs: "--statement-timeout",
+  chunkTimeoutMs: "--chunk-timeout",
+  maxRetries: "--max-retries",
+};
+
+export function resolveTargetSettings(options: TargetOptions, known: readonly string[] = TARGET_KEYS): TargetSettings {
+  refuseUnknown(options as Record<string, unknown>, known);
+  const cwd = options.cwd ?? process.cwd();
+  const app = options.dataSource && options.scripts ? {} : readAppConfig(cwd);
+  return {
+    dataSource: options.dataSource ?? app.dataSource ?? DEFAULTS.dataSource,
+    scripts: options.scripts ?? app.scripts ?? DEFAULTS.scripts,
+    embedded: options.embedded ?? false,
+    cwd,
+    verbose: options.verbose ?? false,
+  };
+}
+
+export function resolveRunSettings(options: RunOptions): RunSettings {
+  const target = resolveTargetSettings(options, RUN_KEYS);
+  return {
+    ...target,
+    workers: options.workers === undefined ? availableParallelism() : positiveInt(options.workers, "workers"),
+    chunkSize: options.chunkSize === undefined ? undefined : positiveInt(options.chunkSize, "chunkSize"),
+    dryRun: options.dryRun ?? false,
+    force: options.force ?? false,
+    restart: options.restart ?? false,
+    continueOnError: options.continueOnError ?? false,
+    params: parseParams(options.params),
+    pauseMs: milliseconds(options.pauseMs, "pauseMs") ?? DEFAULTS.pauseMs,
+    lockTimeoutMs: milliseconds(options.lockTimeoutMs, "lockTimeoutMs"),
+    statementTimeoutMs: milliseconds(options.statementTimeoutMs, "statementTimeoutMs"),
+    chunkTimeoutMs: milliseconds(options.chunkTimeoutMs, "chunkTimeoutMs") ?? DEFAULTS.chunkTimeoutMs,
+    maxRetries: options.maxRetries === undefined ? DEFAULTS.maxRetries : wholeNumber(options.maxRetries, "maxRetries"),
+  };
+}
+
+function refuseUnknown(options: Record<string, unknown>, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key) || options[key] === undefined) continue;
+    const suggestion = closestName(key, [...known]);
+    throw new UsageError(`unknown option "${key}"` + (suggestion ? `. Did you mean "${suggestion}"?` : ` (known: ${known.join(", ")})`));
+  }
+}
+
+function flag(option: string): string {
+  return FLAGS[option] ?? `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+function positiveInt(value: unknown, option: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(String(value)) || !Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError(`${flag(option)} must be a positive integer, got "${String(value)}"`);
+  }
+  return n;
+}
+
+function wholeNumber(value: unknown, option: string): number {
+  if (!/^\d+$/.test(String(value)) || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(`${flag(option)} must be a whole number, got "${String(value)}"`);
+  }
+  return Number(value);
+}
+
+function milliseconds(value: unknown, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(String(value))) throw new UsageError(`${flag(option)} must be a whole number of milliseconds, got "${String(value)}"`);
+  return Number(value);
+}
+
+function parseParams(params: RunOptions["params"]): Record<string, string> {
+  if (params === undefined) return {};
+  if (!Array.isArray(params)) return { ...params };
+  const parsed: Record<string, string> = {};
+  for (const pair of params) {
+    const eq = pair.indexOf("=");
+    if (eq < 1) throw new UsageError(`--param expects key=value, got "${pair}"`);
+    parsed[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return parsed;
+}
+
+/** A chunk's lock and statement timeouts: the run's flag, else the script's own, else the default. */
+export function chunkTimeouts(
+  run: { lockTimeoutMs?: number; statementTimeoutMs?: number },
+  script: { lockTimeoutMs?: number; statementTimeoutMs?: number },
+): { lockTimeoutMs: number; statementTimeoutMs: number } {
+  return {
+    lockTimeoutMs: run.lockTimeoutMs ?? script.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs,
+    statementTimeoutMs: run.statementTimeoutMs ?? script.statementTimeoutMs ?? DEFAULTS.statementTimeoutMs,
+  };
+}

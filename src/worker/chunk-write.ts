@@ -1,0 +1,55 @@
+import type { EntityMetadata, ObjectLiteral } from "typeorm";
+import { describeKey } from "../bulk/change-set";
+import type { RowFailure } from "../ledger/ledger";
+import type { ChunkSample } from "../messages";
+
+/** What a chunk's writer hands back: the rows written (for afterSave) and the rows that failed (--continue-on-error). */
+export interface ChunkWrite {
+  written: ObjectLiteral[];
+  failures: RowFailure[];
+}
+
+/** Chunk-level script failure: names the chunk and the row. */
+export class ScriptError extends Error {
+  override name = "ScriptError";
+}
+
+/** Before → after examples a dry run reports, per chunk. */
+export const SAMPLE_LIMIT = 3;
+
+/** A dry run's before → after example; long values are cut so a summary stays readable. */
+export function sampleOf(metadata: EntityMetadata, before: ObjectLiteral | undefined, after: ObjectLiteral, columns: EntityMetadata["columns"]): ChunkSample {
+  const pick = (e: ObjectLiteral | undefined) =>
+    Object.fromEntries(columns.map((c) => [c.propertyPath, e ? shorten(c.getEntityValue(e)) : undefined]));
+  return { key: describeKey(metadata, before ?? after), before: pick(before), after: pick(after) };
+}
+
+const SAMPLE_TEXT_LIMIT = 120;
+
+function shorten(value: unknown): unknown {
+  if (typeof value === "string" && value.length > SAMPLE_TEXT_LIMIT) return `${value.slice(0, SAMPLE_TEXT_LIMIT)}… (${value.length} chars)`;
+  if (Buffer.isBuffer(value)) return `<${value.length} bytes>`;
+  return value;
+}
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") {
+    const name = (value as object).constructor?.name;
+    return !name || name === "Object" ? "a plain object" : `a ${name}`;
+  }
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+export function preview(input: unknown): string {
+  const text = JSON.stringify(input) ?? String(input);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

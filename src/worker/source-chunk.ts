@@ -1,0 +1,76 @@
+import type { EntityManager, EntityMetadata, ObjectLiteral } from "typeorm";
+import { bulkInsert } from "../bulk/bulk-insert";
+import { bulkUpsert } from "../bulk/bulk-upsert";
+import type { RowFailure } from "../ledger/ledger";
+import type { ChunkResult, ChunkTask, WorkerSettings } from "../messages";
+import type { DataScript, ScriptContext } from "../script/data-script";
+import { describe, errorMessage, isThenable, preview, sampleOf, SAMPLE_LIMIT, ScriptError, type ChunkWrite } from "./chunk-write";
+import { withRows } from "./explain-data-error";
+
+/** Source kind: mutate each input into a new entity, then ONE bulkInsert (or bulkUpsert with `upsertOn`). */
+export async function writeSourceChunk(
+  script: DataScript,
+  metadata: EntityMetadata,
+  manager: EntityManager,
+  task: ChunkTask,
+  ctx: ScriptContext,
+  result: ChunkResult,
+  settings: WorkerSettings,
+): Promise<ChunkWrite> {
+  const inputs = task.retryFailures ? task.retryFailures.map((f) => f.input) : task.inputs ?? [];
+  result.scanned = inputs.length;
+  const failures: RowFailure[] = [];
+  const entities: ObjectLiteral[] = [];
+  const inputNumbers: number[] = [];
+  for (const [i, input] of inputs.entries()) {
+    let entity: unknown;
+    try {
+      entity = script.mutate(input, ctx);
+      if (isThenable(entity)) entity = await entity;
+    } catch (error) {
+      const message = `mutate threw on input #${i + 1} of chunk ${task.chunkNo} (${preview(input)}): ${errorMessage(error)}`;
+      if (!settings.continueOnError) throw new ScriptError(message, { cause: error });
+      failures.push({ input, error: message });
+      continue;
+    }
+    if (entity === false || entity === undefined || entity === null) {
+      result.skipped++;
+      continue;
+    }
+    if (!(entity instanceof (metadata.target as new () => unknown))) {
+      throw new ScriptError(
+        `mutate must return a ${metadata.name} (e.g. ctx.manager.create(${metadata.name}, {...})) or false; ` +
+          `it returned ${describe(entity)} for input #${i + 1} of chunk ${task.chunkNo}`,
+      );
+    }
+    entities.push(entity as ObjectLiteral);
+    inputNumbers.push(i + 1);
+  }
+  // On a data error, explain-data-error names the input (and its key) that PostgreSQL refused.
+  const named = (error: unknown) =>
+    withRows(error, entities.map((entity, i) => ({ entity, label: `input #${inputNumbers[i]} of chunk ${task.chunkNo}${keyHint(metadata, entity, script.upsertOn)}` })));
+  if (script.upsertOn?.length) {
+    const upsert = await bulkUpsert(manager, entities, { conflictColumns: script.upsertOn }).catch((error) => {
+      throw named(error);
+    });
+    result.inserted = upsert.created;
+    result.changed = upsert.updated;
+    result.skipped += upsert.unchanged;
+    return { written: [...upsert.createdEntities, ...upsert.updatedChanges.map((c) => c.entity)], failures };
+  }
+  const insert = await bulkInsert(manager, entities).catch((error) => {
+    throw named(error);
+  });
+  result.inserted = insert.inserted;
+  if (settings.dryRun) for (const e of entities.slice(0, SAMPLE_LIMIT)) result.samples.push(sampleOf(metadata, undefined, e, metadata.columns));
+  return { written: entities, failures };
+}
+
+/** ` (Gadget 1137)` or ` (externalId=abc)`: the key of an input's entity, when it has one before the write. */
+function keyHint(metadata: EntityMetadata, entity: ObjectLiteral, upsertOn?: string[]): string {
+  const columns = upsertOn?.length ? upsertOn.map((p) => metadata.findColumnWithPropertyPath(p)) : metadata.primaryColumns;
+  const values = columns.map((c) => c && c.getEntityValue(entity));
+  if (values.some((v) => v === undefined || v === null)) return "";
+  if (!upsertOn?.length && columns.length === 1) return ` (${metadata.name} ${String(values[0])})`;
+  return ` (${columns.map((c, i) => `${c!.propertyPath}=${String(values[i])}`).join(", ")})`;
+}

@@ -1,0 +1,76 @@
+import type { EntityManager, EntityMetadata, ObjectLiteral } from "typeorm";
+import { bulkUpdate } from "../bulk/bulk-update";
+import { describeKey } from "../bulk/change-set";
+import { loadByKeys } from "../bulk/load";
+import { rememberLoaded } from "../bulk/snapshots";
+import type { RowFailure } from "../ledger/ledger";
+import type { ChunkResult, ChunkTask, WorkerSettings } from "../messages";
+import type { DataScript, ScriptContext } from "../script/data-script";
+import { describe, errorMessage, isThenable, sampleOf, SAMPLE_LIMIT, ScriptError, type ChunkWrite } from "./chunk-write";
+import { withRows } from "./explain-data-error";
+
+/** Table kind: load the chunk's key range (or the keys being retried), mutate in place, ONE bulkUpdate. */
+export async function writeTableChunk(
+  script: DataScript,
+  metadata: EntityMetadata,
+  manager: EntityManager,
+  task: ChunkTask,
+  ctx: ScriptContext,
+  result: ChunkResult,
+  settings: WorkerSettings,
+): Promise<ChunkWrite> {
+  const rows = task.retryFailures
+    ? [...(await loadByKeys(manager, metadata, task.retryFailures.map((f) => f.key as ObjectLiteral))).values()]
+    : await loadRange(script, metadata, manager, task, ctx);
+  result.scanned = rows.length;
+
+  const failures: RowFailure[] = [];
+  const mutated: ObjectLiteral[] = [];
+  for (const row of rows) {
+    rememberLoaded(metadata, row);
+    let outcome: unknown;
+    try {
+      outcome = script.mutate(row, ctx);
+      if (isThenable(outcome)) outcome = await outcome; // a synchronous mutate costs no microtask turn
+    } catch (error) {
+      const message = `mutate threw on ${metadata.name} row ${describeKey(metadata, row)} (chunk ${task.chunkNo}): ${errorMessage(error)}`;
+      if (!settings.continueOnError) throw new ScriptError(message, { cause: error });
+      failures.push({ key: metadata.getEntityIdMap(row), error: message });
+      continue;
+    }
+    if (outcome === false) {
+      result.skipped++;
+      continue;
+    }
+    if (outcome !== undefined && outcome !== true && outcome !== row) {
+      throw new ScriptError(
+        `mutate must change the ${metadata.name} it is given in place and return nothing (or false to skip); ` +
+          `it returned ${describe(outcome)} for row ${describeKey(metadata, row)} (chunk ${task.chunkNo})`,
+      );
+    }
+    mutated.push(row);
+  }
+  const keyRange = task.retryFailures ? undefined : { lo: task.lo, hi: task.hi };
+  const update = await bulkUpdate(manager, mutated, { keyRange }).catch((error) => {
+    throw withRows(error, mutated.map((row) => ({ entity: row, label: `${metadata.name} row ${describeKey(metadata, row)}` })));
+  });
+  result.changed = update.updated;
+  result.conflicted = update.conflicts.length;
+  for (const change of update.changes) {
+    for (const column of change.updatedColumns) result.columns[column.propertyPath] = (result.columns[column.propertyPath] ?? 0) + 1;
+    if (settings.dryRun && result.samples.length < SAMPLE_LIMIT) result.samples.push(sampleOf(metadata, change.databaseEntity, change.entity, change.updatedColumns));
+  }
+  return { written: update.changes.map((c) => c.entity), failures };
+}
+
+async function loadRange(script: DataScript, metadata: EntityMetadata, manager: EntityManager, task: ChunkTask, ctx: ScriptContext) {
+  const alias = "row";
+  const key = metadata.primaryColumns[0];
+  let qb = manager.createQueryBuilder(metadata.target as never, alias);
+  if (script.where) qb = script.where(qb, ctx);
+  qb = qb
+    .andWhere(`${alias}.${key.propertyPath} BETWEEN :__lo AND :__hi`, { __lo: task.lo, __hi: task.hi })
+    .orderBy(`${alias}.${key.propertyPath}`, "ASC");
+  if (script.lock) qb = qb.setLock("pessimistic_write");
+  return (await qb.getMany()) as ObjectLiteral[];
+}
