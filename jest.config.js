@@ -13,6 +13,8 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
+  // The consumer test installs the packed package from the registry's peers: its own step (npm run test:consumer).
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/consumer/"],
   transform: { "^.+\\.ts$": ["@swc/jest", swc] },
   // Tests use the package as an app does: its built entry (npm test builds first).
   moduleNameMapper: { "^typeorm-data-script$": "<rootDir>/dist/index.js" },

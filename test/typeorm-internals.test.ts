@@ -61,6 +61,11 @@ describe("TypeORM internals the runner relies on", () => {
     expect(installed.version).toMatch(/^(0\.3\.([2-9]\d|\d{3,})|1\.\d+\.\d+)$/);
   });
 
+  test("driver.escape doubles a double quote inside a name on 1.x, not on 0.3 (src/bulk/quotable.ts tells them apart)", () => {
+    expect(['"a""b"', '"a"b"']).toContain(ds.driver.escape('a"b'));
+    expect(ds.driver.escape("Mixed Case")).toBe('"Mixed Case"');
+  });
+
   test("Subject + SubjectChangedColumnsComputer report the changed columns as save() does", () => {
     const metadata = ds.getMetadata(Person);
     const before = Object.assign(new Person(), { id: 1, name: "ann", mood: Mood.Happy, code: null });

@@ -2,6 +2,8 @@ import type { EntityManager, EntityMetadata, ObjectLiteral } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
 import { arrayLiteral } from "./array-literal";
 import { codecFor } from "./column-codec";
+import { BulkWriteError } from "./errors";
+import { unquotableNames } from "./quotable";
 import { hasKey, keyOf } from "./rows";
 import { readerFor } from "./column-value";
 
@@ -24,6 +26,8 @@ export async function loadByColumns<T extends ObjectLiteral>(
   entities: T[],
   options: { lock?: boolean } = {},
 ): Promise<Map<string, T>> {
+  const unquotable = unquotableNames(metadata);
+  if (unquotable) throw new BulkWriteError(unquotable);
   // A key with a NULL part matches no row (NULLs are never equal).
   const keyed = entities.filter((e) => hasKey(e, columns));
   if (!keyed.length) return new Map();

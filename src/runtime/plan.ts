@@ -1,4 +1,5 @@
 import type { DataSource, ObjectLiteral } from "typeorm";
+import { unquotableNames } from "../bulk/quotable";
 import { UsageError } from "../errors";
 import type { ChunkRange } from "../ledger/ledger";
 import type { DataScript, ScriptContext } from "../script/data-script";
@@ -21,6 +22,8 @@ export async function planKeyRanges(
         `Use a source-kind script, or bulkUpdate() directly.`,
     );
   }
+  const unquotable = unquotableNames(metadata);
+  if (unquotable) throw new UsageError(unquotable);
   const key = metadata.primaryColumns[0];
   const alias = "row";
   let qb = dataSource.createQueryBuilder(metadata.target as never, alias) as ReturnType<DataSource["createQueryBuilder"]>;

@@ -13,6 +13,7 @@
  * Compiled files are cached under the app (compile-cache.ts), so a process
  * whose files are all cached never loads swc.
  */
+import Module from "node:module";
 import { addHook } from "pirates";
 import { compileCached } from "./compile-cache";
 import { installResolver } from "./resolve-paths";
@@ -25,7 +26,10 @@ let registered = false;
 export function registerTypeScript(): void {
   if (registered) return;
   registered = true;
-  // Under jest (or ts-node, tsx…) another loader already compiles .ts: leave it in charge.
+  // Inside a module sandbox (jest, vitest), whose `require` is not Node's, the sandbox compiles
+  // and resolves on its own; hooking Node's loader from there would reach the test runner itself.
+  if (require.extensions !== (Module as unknown as { _extensions: unknown })._extensions) return;
+  // Under ts-node, tsx… another loader already compiles .ts: leave it in charge.
   if (!require.extensions[".ts"]) addHook(compileCached, { exts: EXTENSIONS, ignoreNodeModules: true });
   installResolver(EXTENSIONS);
 }

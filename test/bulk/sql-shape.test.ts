@@ -38,6 +38,9 @@ const writes = (table: string) => log.queries.filter((q) => q.sql.startsWith(`IN
 const ODD = `"Bulk Schema"."Odd ""Table"""`;
 const odd = (i: number, extra: Partial<OddNames> = {}) => Object.assign(new OddNames(), { mixed: `m${i}`, weird: `w${i}`, select: i, from: Mood.SoSo, ...extra });
 
+/** TypeORM 1.x doubles a `"` inside a quoted name; 0.3 does not, so its query builder (the upsert's load) cannot query OddNames. */
+const typeormQuotesNames = () => ds.driver.escape('"') === '""""';
+
 function expectOneParamPerArray(q: LoggedQuery) {
   const highest = Math.max(...[...q.sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
   expect(highest).toBe(q.params!.length);
@@ -70,6 +73,11 @@ test("every identifier is quoted: schema and table with spaces and a double quot
   );
 
   log.clear();
+  if (!typeormQuotesNames()) {
+    // TypeORM 0.3: find() and save() fail on these names too; the upsert's load says why instead of a syntax error.
+    await expect(bulkUpsert(ds.manager, [odd(2, { select: 20 }), odd(3)], { conflictColumns: ["mixed"] })).rejects.toThrow(/cannot query/);
+    return;
+  }
   const result = await bulkUpsert(ds.manager, [odd(2, { select: 20 }), odd(3)], { conflictColumns: ["mixed"] });
   expect([result.created, result.updated]).toEqual([1, 1]);
   const [upsert] = writes(ODD);
@@ -111,7 +119,8 @@ test("the same SQL text for every chunk of the same shape, whatever its size and
     chunk.forEach((r, i) => (r.select = i * 7)); // every row changes "select"
   }
   for (const chunk of chunks) await bulkUpdate(ds.manager, chunk);
-  for (const chunk of chunks) {
+  const upserts = typeormQuotesNames(); // the upsert loads through TypeORM's query builder: not on 0.3 (see above)
+  for (const chunk of upserts ? chunks : []) {
     await bulkUpsert(
       ds.manager,
       chunk.map((r) => odd(0, { mixed: r.mixed, weird: "upserted", select: undefined, from: undefined })),
@@ -119,8 +128,8 @@ test("the same SQL text for every chunk of the same shape, whatever its size and
     );
   }
   const statements = writes(ODD);
-  expect(statements).toHaveLength(9);
-  for (const kind of [0, 1, 2]) {
+  expect(statements).toHaveLength(upserts ? 9 : 6);
+  for (const kind of upserts ? [0, 1, 2] : [0, 1]) {
     const texts = new Set(statements.slice(kind * 3, kind * 3 + 3).map((q) => q.sql));
     expect(texts.size).toBe(1);
   }
