@@ -1,5 +1,5 @@
 import { openTarget } from "../database/target";
-import { listScripts } from "../script/load-script";
+import { listScripts, loadScript } from "../script/load-script";
 import { resolveRunSettings, type RunOptions } from "../settings/settings";
 import { runOnTarget, scriptsFolder, withDefaults, type RunHooks } from "./run-script";
 import { statusesOn } from "./script-statuses";
@@ -27,7 +27,7 @@ export async function runPending(options: RunPendingOptions = {}): Promise<RunSu
     const todo = scripts.filter((entry) => statuses.find((s) => s.script === entry.name)?.status !== "completed");
     const summaries: RunSummary[] = [];
     for (const entry of todo) {
-      const summary = await runOnTarget(settings, entry, target, hooks);
+      const summary = await runOnTarget(settings, loadScript(entry), target, hooks);
       summaries.push(summary);
       onSummary?.(summary);
       if (!succeeded(summary)) break;

@@ -4,7 +4,7 @@ import { postgresOptions } from "../database/postgres-options";
 import { openTarget, type Target } from "../database/target";
 import { openRunLedger, type RunLedger } from "../ledger/ledger";
 import type { WorkerSettings } from "../messages";
-import { loadScript, resolveScript, type ScriptEntry } from "../script/load-script";
+import { loadScript, resolveScript, type LoadedScript, type ScriptEntry } from "../script/load-script";
 import { resolveRunSettings, type RunOptions, type RunSettings } from "../settings/settings";
 import { executeRun } from "./execute-run";
 import { createPool } from "./pool";
@@ -38,11 +38,11 @@ export async function runScript(options: RunScriptOptions): Promise<RunSummary> 
   const { script, progress, signal, log, ...rest } = options;
   const settings = resolveRunSettings(rest);
   const hooks = withDefaults({ progress, signal, log });
-  // An unknown or path-like name is refused before anything starts (an embedded server, a pool).
-  const entry = resolveScript(scriptsFolder(settings), script, settings.scripts);
+  // An unknown name or a script that does not load is refused before anything starts (an embedded server, a pool).
+  const loaded = loadScript(resolveScript(scriptsFolder(settings), script, settings.scripts));
   const target = await openTarget({ ...settings, log: hooks.log });
   try {
-    return await runOnTarget(settings, entry, target, hooks);
+    return await runOnTarget(settings, loaded, target, hooks);
   } finally {
     await target.release();
   }
@@ -56,15 +56,14 @@ export function withDefaults(hooks: RunHooks): Required<Omit<RunHooks, "signal">
   return { progress: hooks.progress ?? silentProgress, signal: hooks.signal, log: hooks.log ?? ((line) => console.error(line)) };
 }
 
-/** One run on a database already chosen (run --pending runs several on one). */
-export async function runOnTarget(settings: RunSettings, entry: ScriptEntry, target: Target, hooks: RunHooks): Promise<RunSummary> {
+/** One run of a loaded script on a database already chosen (run --pending runs several on one). */
+export async function runOnTarget(settings: RunSettings, loaded: LoadedScript, target: Target, hooks: RunHooks): Promise<RunSummary> {
   const started = Date.now();
-  const summary = emptySummary(entry.name, settings.dryRun, settings.workers);
-  // Forked first: the workers load their modules and connect while this process loads the
-  // script, connects and plans. No chunk reaches them before this process has closed its DataSource.
-  const pool = await createPool(settings.workers, workerSettings(settings, entry, target));
+  const summary = emptySummary(loaded.name, settings.dryRun, settings.workers);
+  // Forked before connecting: the workers load their modules and connect while this process
+  // connects, locks and plans. No chunk reaches them before this process has closed its DataSource.
+  const pool = await createPool(settings.workers, workerSettings(settings, loaded, target));
   try {
-    const loaded = loadScript(entry);
     const { dataSource } = target;
     await connectDataSource(dataSource);
     let ledger: RunLedger;
