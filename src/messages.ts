@@ -12,6 +12,8 @@ export interface ConnectionOverride {
 /** What every worker of one run starts with, sent once when it is forked (never with each chunk). */
 export interface WorkerSettings {
   dataSourceFile: string;
+  /** The application_name of every session the worker opens: whoever evicts its participant terminates them by it. */
+  applicationName: string;
   scriptFile: string;
   /** Set when the parent chose the database (the embedded server); otherwise the data source's own configuration. */
   connection?: ConnectionOverride;
@@ -27,19 +29,37 @@ export interface WorkerSettings {
   sourceMaps: boolean;
 }
 
-export interface ChunkTask {
+/** Every task carries the run and the participant its worker works for (its claims and marks are fenced by it). */
+interface TaskBase {
   runId: number;
+  participant: number;
+}
+
+/**
+ * Pull: the worker takes what is next in the ledger — an afterSave owed by a
+ * participant that is gone (or, with `includeMine`, by its own participant:
+ * one of its workers died in it), else (`what: "any"`) the next claimable chunk.
+ */
+export interface NextTask extends TaskBase {
+  kind: "next";
+  what: "any" | "afterSave";
+  includeMine: boolean;
+}
+
+/** Push: the parent hands out this chunk (source-kind inputs, dry runs, rows that failed under --continue-on-error). */
+export interface GivenChunkTask extends TaskBase {
+  kind: "given";
   chunkNo: number;
   /** Table kind: the inclusive key range (as text). */
   lo: string | null;
   hi: string | null;
   /** Source kind: this chunk's inputs. */
   inputs?: unknown[];
-  /** Only call afterSave again for rows written earlier (keys from the ledger). */
-  afterSaveOnly?: unknown[];
   /** Retry rows (table kind: keys) or inputs (source kind) recorded as failed by an earlier attempt. */
   retryFailures?: { id: number; key: unknown; input: unknown }[];
 }
+
+export type ChunkTask = NextTask | GivenChunkTask;
 
 export interface ChunkSample {
   key: string;
@@ -61,10 +81,19 @@ export function zeroCounts(): RowCounts {
 }
 
 export interface ChunkResult extends RowCounts {
+  /** The chunk the task worked on; 0 when it found none. */
   chunkNo: number;
   pid: number;
-  /** `already` — another process had saved it (a resumed run racing an orphan). */
-  outcome: "saved" | "done" | "already" | "failed";
+  /**
+   * `already` — another process had saved it (a resumed run racing an orphan);
+   * `idle` — nothing to take now (see `left`); `stopped` — the run stopped or
+   * ended (see `error`); `evicted` — this participant was evicted.
+   */
+  outcome: "saved" | "done" | "already" | "failed" | "idle" | "stopped" | "evicted";
+  /** 1 for a chunk's first attempt. */
+  attempt: number;
+  /** What remained when the worker found nothing to take. */
+  left?: { pending: number; saved: number; retryInMs: number | null };
   /** Changed rows per column (dry runs report it). */
   columns: Record<string, number>;
   samples: ChunkSample[];
@@ -85,7 +114,7 @@ export interface ChunkError {
 
 /** A result with nothing counted yet; the worker fills it in as the chunk runs. */
 export function emptyChunkResult(chunkNo: number, pid: number, outcome: ChunkResult["outcome"]): ChunkResult {
-  return { chunkNo, pid, outcome, ...zeroCounts(), failedRows: 0, columns: {}, samples: [], ms: 0 };
+  return { chunkNo, pid, outcome, attempt: 0, ...zeroCounts(), failedRows: 0, columns: {}, samples: [], ms: 0 };
 }
 
 /** What the worker module exports: Tinypool calls runChunk in a child; `--workers 1` calls all three in the parent. */

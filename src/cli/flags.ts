@@ -16,6 +16,8 @@ export interface Flags {
   statementTimeout?: string | string[];
   chunkTimeout?: string | string[];
   embedded?: boolean | boolean[];
+  join?: boolean | boolean[];
+  lease?: string | string[];
   json?: boolean | boolean[];
   progress?: boolean | boolean[];
   verbose?: boolean | boolean[];
@@ -50,6 +52,8 @@ export function runOptions(flags: Flags): RunOptions {
     lockTimeoutMs: last(flags.lockTimeout),
     statementTimeoutMs: last(flags.statementTimeout),
     chunkTimeoutMs: last(flags.chunkTimeout),
+    join: last(flags.join),
+    lease: last(flags.lease),
   };
 }
 

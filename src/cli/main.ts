@@ -26,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
   let verbose = argv.includes("--verbose");
   const parser = yargs(argv)
     .scriptName("data-script")
-    .usage("$0 <script> | run <script> | run --pending | status | check | new <name>")
+    .usage("$0 <script> [--join] | run <script> | run --pending | status | check | new <name>")
     .option("data-source", { alias: "d", type: "string", describe: "file exporting the TypeORM DataSource (default: package.json \"data-script\".dataSource, else ./ormconfig.ts)" })
     .option("scripts", { type: "string", describe: "folder of data scripts (default: package.json \"data-script\".scripts, else ./scripts)" })
     .option("workers", { type: "string", describe: "worker processes (default: available parallelism; 1 runs in-process)" })
@@ -40,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
     .option("lock-timeout", { type: "string", describe: "per-chunk lock_timeout, ms (default 5000)" })
     .option("statement-timeout", { type: "string", describe: "per-chunk statement_timeout, ms (default 60000)" })
     .option("chunk-timeout", { type: "string", describe: "per-chunk time limit, ms (default 300000)" })
+    .option("join", { type: "boolean", default: false, describe: "start the run, or join the one in progress as another participant (another host)" })
+    .option("lease", { type: "string", describe: "how long a silent participant keeps its place before the others evict it (default 60s)" })
     .option("embedded", { type: "boolean", default: false, describe: "use the embedded PostgreSQL even under CI (when the data source names no database)" })
     .option("json", { type: "boolean", default: false, describe: "print a machine-readable summary on stdout" })
     .option("progress", { type: "boolean", default: true, describe: "show progress (--no-progress to hide)" })

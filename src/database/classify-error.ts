@@ -11,26 +11,34 @@ const RETRYABLE_CODES = new Set([
 ]);
 const RETRYABLE_NODE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT"]);
 
+/**
+ * What a chunk's failure is and whether trying the chunk again may mend it.
+ * Retried (by any participant, after a back-off): what the database says may
+ * pass (deadlock, serialization, lock timeout, a lost connection) and an error
+ * the script's own code threw (mutate, a subscriber: an external call that
+ * failed once). Not retried: a value the database refuses (SQLSTATE 22/23), a
+ * statement it cannot run, what the bulk writer refuses, a script breaking the
+ * runner's contract, a chunk past its time limit.
+ */
 export function classifyError(error: unknown): ChunkError {
-  const err = error as { message?: string; code?: string; stack?: string; column?: string; detail?: string; name?: string };
+  const err = error as { message?: string; code?: string; stack?: string; column?: string; detail?: string; name?: string; retryable?: boolean };
   const message = err?.message ?? String(error);
   const stack = err?.stack;
   if (err?.code === "CHUNK_TIMEOUT") return { message, kind: "timeout", retryable: false, stack };
-  if (error instanceof BulkWriteError || err?.name === "ScriptError" || error?.constructor?.name === "ScriptError") {
-    return { message, kind: "script", retryable: false, stack };
-  }
+  if (error instanceof BulkWriteError || err?.name === "BulkWriteError") return { message, kind: "script", retryable: false, stack };
+  if (err?.name === "ScriptError" || error?.constructor?.name === "ScriptError") return { message, kind: "script", retryable: err.retryable === true, stack };
   const code = err?.code ?? "";
-  const retryable =
+  const transient =
     RETRYABLE_CODES.has(code) ||
     err?.name === "QueryRunnerAlreadyReleasedError" || // TypeORM released the runner after its connection died
     RETRYABLE_NODE_CODES.has(code) ||
     /Connection terminated|connection.*(closed|ended)|terminating connection|encountered a connection error/i.test(message);
-  const isDatabase = /^[0-9A-Z]{5}$/.test(code) || retryable;
+  const isDatabase = /^[0-9A-Z]{5}$/.test(code) || transient;
   const detail = [err?.detail, err?.column ? `column ${err.column}` : undefined].filter(Boolean).join("; ");
   return {
     message: detail ? `${message} (${detail})` : message,
     kind: isDatabase ? "database" : "script",
-    retryable,
+    retryable: isDatabase ? transient : true,
     stack,
   };
 }
@@ -40,5 +48,5 @@ export function isConnectionLoss(error: unknown): boolean {
   const err = error as { code?: string; name?: string };
   if (err?.name === "UsageError" || err?.code === "CHUNK_TIMEOUT") return false;
   const classified = classifyError(error);
-  return classified.retryable && !/^(40001|40P01|55P03)$/.test(err?.code ?? "");
+  return classified.kind === "database" && classified.retryable && !/^(40001|40P01|55P03)$/.test(err?.code ?? "");
 }

@@ -15,6 +15,8 @@ export interface ChunkRow {
   attempts: number;
   error: string | null;
   written_keys: unknown[] | null;
+  /** The participant that committed it (and owes its afterSave while status is `saved`). */
+  saved_by: number | null;
 }
 
 export interface ChunkRange {
@@ -40,88 +42,6 @@ export async function deleteChunks(sql: Sql, runId: number): Promise<void> {
   await sql(`DELETE FROM data_script_chunks WHERE run_id = $1`, [runId]);
 }
 
-/**
- * Claims a chunk inside the chunk's own transaction and returns its status: the
- * row lock is held until that transaction ends, so two processes (a resumed run
- * and a worker orphaned by a killed parent) can never both apply it. The
- * transaction's lock and statement timeouts are set in the same round trip,
- * before the lock is taken.
- */
-export async function claimChunk(
-  sql: Sql,
-  runId: number,
-  chunkNo: number,
-  timeouts: ChunkTimeouts,
-): Promise<ChunkStatus | undefined> {
-  const rows = await sql<{ status: ChunkStatus | null }>(
-    `SELECT ${setTimeouts(3)},
-       (SELECT status FROM data_script_chunks WHERE run_id = $1 AND chunk_no = $2 FOR UPDATE) AS status`,
-    [runId, chunkNo, ...timeoutParams(timeouts)],
-  );
-  return rows[0].status ?? undefined;
-}
-
-export interface ChunkTimeouts {
-  lockTimeoutMs: number;
-  statementTimeoutMs: number;
-}
-
-/** Sets the transaction's lock and statement timeouts (a chunk that claims no ledger row: retried failures). */
-export async function setChunkTimeouts(sql: Sql, timeouts: ChunkTimeouts): Promise<void> {
-  await sql(`SELECT ${setTimeouts(1)}`, timeoutParams(timeouts));
-}
-
-// Transaction-local (SET LOCAL) settings, reading the two values from $n and $n+1.
-function setTimeouts(n: number): string {
-  return `set_config('lock_timeout', $${n}, true), set_config('statement_timeout', $${n + 1}, true)`;
-}
-
-function timeoutParams(timeouts: ChunkTimeouts): string[] {
-  return [`${timeouts.lockTimeoutMs}ms`, `${timeouts.statementTimeoutMs}ms`];
-}
-
-export async function markSaved(
-  sql: Sql,
-  runId: number,
-  chunkNo: number,
-  counts: { rows: number; changed: number; inserted: number; conflicted: number },
-  /** Keys of the rows written, kept while afterSave is pending so a resumed run can reload them. */
-  afterSavePendingFor: unknown[] | null,
-): Promise<void> {
-  await sql(
-    `UPDATE data_script_chunks SET status = $3, rows = $4, changed = $5, inserted = $6, conflicted = $7,
-       attempts = attempts + 1, pid = $8, error = NULL, saved_at = now(), written_keys = $9::jsonb,
-       done_at = CASE WHEN $3 = 'done' THEN now() END
-     WHERE run_id = $1 AND chunk_no = $2`,
-    [
-      runId,
-      chunkNo,
-      afterSavePendingFor ? "saved" : "done",
-      counts.rows,
-      counts.changed,
-      counts.inserted,
-      counts.conflicted,
-      process.pid,
-      afterSavePendingFor ? JSON.stringify(afterSavePendingFor) : null,
-    ],
-  );
-}
-
-export async function markDone(sql: Sql, runId: number, chunkNo: number): Promise<void> {
-  await sql(
-    `UPDATE data_script_chunks SET status = 'done', done_at = now(), written_keys = NULL WHERE run_id = $1 AND chunk_no = $2`,
-    [runId, chunkNo],
-  );
-}
-
-export async function markFailed(sql: Sql, runId: number, chunkNo: number, error: string): Promise<void> {
-  await sql(
-    `UPDATE data_script_chunks SET status = CASE WHEN status = 'pending' OR status = 'failed' THEN 'failed' ELSE status END,
-       attempts = attempts + 1, error = $3 WHERE run_id = $1 AND chunk_no = $2`,
-    [runId, chunkNo, error],
-  );
-}
-
 /** A run's totals, summed over its settled chunks: what the run row records when it finishes. */
 export async function settledCounts(sql: Sql, runId: number): Promise<RowCounts> {
   const [row] = await sql<{ scanned: string; changed: string; inserted: string; conflicted: string }>(
@@ -131,4 +51,43 @@ export async function settledCounts(sql: Sql, runId: number): Promise<RowCounts>
     [runId, SETTLED],
   );
   return { scanned: Number(row.scanned), changed: Number(row.changed), inserted: Number(row.inserted), skipped: 0, conflicted: Number(row.conflicted) };
+}
+
+/** A resumed run tries its failed chunks again, from their first attempt. */
+export async function reopenFailedChunks(sql: Sql, runId: number): Promise<void> {
+  await sql(
+    `UPDATE data_script_chunks SET status = 'pending', attempts = 0, next_attempt_at = NULL WHERE run_id = $1 AND status = 'failed'`,
+    [runId],
+  );
+}
+
+/** What is left of a run: chunks to write (claimable now or later), chunks whose afterSave is owed, and the earliest retry. */
+export interface WorkLeft {
+  pending: number;
+  saved: number;
+  /** How long until the earliest back-off ends, by the server's clock; null: none is waiting. */
+  retryInMs: number | null;
+}
+
+/**
+ * What is left of a run to claim: chunks to write (claimable now or after a
+ * back-off) and chunks whose afterSave is owed. Counted through the partial
+ * indexes on pending and saved chunks, so it stays cheap however many chunks
+ * the run has done.
+ */
+export async function workLeft(sql: Sql, runId: number): Promise<WorkLeft> {
+  const [row] = await sql<{ pending: number; saved: number; retry_in_ms: number | null }>(
+    `SELECT (SELECT count(*) FROM data_script_chunks WHERE run_id = $1 AND status = 'pending')::int AS pending,
+            (SELECT count(*) FROM data_script_chunks WHERE run_id = $1 AND status = 'saved')::int AS saved,
+            (SELECT (extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 FROM data_script_chunks
+              WHERE run_id = $1 AND status = 'pending' AND next_attempt_at > now()) AS retry_in_ms`,
+    [runId],
+  );
+  return { pending: row.pending, saved: row.saved, retryInMs: row.retry_in_ms };
+}
+
+/** Chunks failed for good (attempts used up, or --continue-on-error): counted once, when the run is finalised. */
+export async function failedChunks(sql: Sql, runId: number): Promise<number> {
+  const [row] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM data_script_chunks WHERE run_id = $1 AND status = 'failed'`, [runId]);
+  return row.n;
 }

@@ -11,8 +11,8 @@ export interface LedgerConnection {
  * The parent's own connection: it holds the script's advisory lock and writes
  * the run's ledger rows while the DataSource is closed and the workers write.
  */
-export async function openLedgerConnection(options: PostgresOptions): Promise<LedgerConnection> {
-  const client = new Client(clientConfig(options, "data-script"));
+export async function openLedgerConnection(options: PostgresOptions, applicationName: string): Promise<LedgerConnection> {
+  const client = new Client(clientConfig(options, applicationName));
   // A dropped ledger connection must not crash the process with an unhandled 'error'.
   client.on("error", () => undefined);
   await client.connect();

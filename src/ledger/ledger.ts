@@ -2,50 +2,83 @@ import type { EntityManager } from "typeorm";
 import type { PostgresOptions } from "../database/postgres-options";
 import { zeroCounts, type RowCounts } from "../messages";
 import {
-  chunksOf,
   claimChunk,
-  deleteChunks,
-  insertChunks,
+  claimNextChunk,
+  claimOwedAfterSave,
   markDone,
-  markFailed,
   markSaved,
+  recordAttempt,
   setChunkTimeouts,
-  settledCounts,
-  type ChunkRange,
-  type ChunkRow,
   type ChunkTimeouts,
-} from "./chunks";
+  type ClaimedChunk,
+  type NoClaim,
+} from "./chunk-claims";
+import { chunksOf, deleteChunks, failedChunks, insertChunks, reopenFailedChunks, settledCounts, workLeft, type ChunkRange, type ChunkRow, type WorkLeft } from "./chunks";
 import { openLedgerConnection } from "./connection";
 import { claimFailures, countOpenFailures, openFailures, recordFailures, resolveFailures, type FailureRow, type RowFailure } from "./failures";
-import { tryLockScript, unlockScript } from "./lock";
-import { finishRun, latestRun, latestRuns, resumeRun, setChunksTotal, startRun, type RunRow } from "./runs";
+import { lockScript, tryLockScript, unlockScript } from "./lock";
+import {
+  evictSilent,
+  heartbeat,
+  isLive,
+  joinRun,
+  leaveRun,
+  othersAtWork,
+  participantsOf,
+  participantState,
+  runProgress,
+  type ParticipantRow,
+  type ParticipantState,
+} from "./participants";
+import { finishRun, latestRun, latestRuns, resumeRun, runById, setChunksTotal, startRun, stopRun, type RunRow } from "./runs";
 import { ensureLedger } from "./schema";
 import { sqlFromManager, type Sql } from "./sql";
 import { decideStart, type ChunkStatus, type RunStatus, type StartDecision } from "./transitions";
 
 /**
- * The ledger as the parent sees it, on its own connection: the script's lock,
- * its runs, their planned chunks and totals. Every statement is in this folder.
+ * The ledger as a participant's parent sees it, on its own connection: the
+ * script's lock, its runs and their chunks, the participants and their
+ * heartbeats. Every statement is in this folder.
  */
 export interface RunLedger {
-  /** One run per script: false when another process holds the script's lock. */
-  lock(script: string): Promise<boolean>;
+  /** The script's start-and-plan mutex: false when another process holds it (planning, or deciding to join). */
+  tryLock(script: string): Promise<boolean>;
   unlock(script: string): Promise<void>;
-  /** Whether another process holds the script's lock (a `running` run nobody holds is a crashed one). */
-  isLocked(script: string): Promise<boolean>;
+  /** A live participant at work on any running run of the script. */
+  someoneAtWork(script: string): Promise<boolean>;
   latest(script: string, dryRun?: boolean): Promise<RunRow | undefined>;
   latestOfEach(): Promise<Map<string, RunRow>>;
-  /** Decides from the latest real run whether to skip, resume or start (transitions.ts) and acts on it. */
+  run(runId: number): Promise<RunRow | undefined>;
+  /** Under the script's lock: decides from the latest run whether to skip, refuse, join, resume or start (transitions.ts), and acts on it. */
   startOrResume(fields: StartFields): Promise<{ decision: StartDecision; run?: RunRow }>;
+  /** Becomes a participant of the run: a liveness lock held on this connection from here on. */
+  participate(runId: number, identity: ParticipantIdentity): Promise<number>;
+  heartbeat(participant: number, progress: { chunks: number; rows: number }): Promise<ParticipantState | undefined>;
+  /** Evicts the run's participants silent past the lease and terminates their sessions. */
+  evictSilent(runId: number, me: number, leaseMs: number): Promise<{ id: number; label: string }[]>;
+  leave(participant: number, state: Exclude<ParticipantState, "active" | "evicted">, error?: string): Promise<ParticipantState | undefined>;
+  participants(runId: number): Promise<ParticipantRow[]>;
+  participantState(participant: number): Promise<ParticipantState | undefined>;
+  othersAtWork(runId: number, me: number | null): Promise<number>;
   plan(runId: number, chunks: ChunkRange[]): Promise<void>;
   chunks(runId: number): Promise<ChunkRow[]>;
   setChunksTotal(runId: number, total: number): Promise<void>;
-  markFailed(runId: number, chunkNo: number, error: string): Promise<void>;
+  workLeft(runId: number): Promise<WorkLeft>;
+  failedChunks(runId: number): Promise<number>;
+  /** The whole run's progress, as its participants reported it. */
+  progress(runId: number): Promise<{ chunks: number; rows: number }>;
+  /** A failed attempt at a chunk: back to pending after a back-off, or failed for good. */
+  recordAttempt(runId: number, chunkNo: number, failure: { error: string; retryable: boolean; maxRetries: number }): Promise<{ failed: boolean; attempts: number; retryInMs: number }>;
+  /** Stops the run for every participant (the first error wins). */
+  stop(runId: number, error: string): Promise<void>;
   openFailures(runId: number): Promise<FailureRow[]>;
   countOpenFailures(runId: number): Promise<number>;
   /** Totals of the run's settled chunks. */
   counts(runId: number): Promise<RowCounts>;
-  finish(runId: number, status: RunStatus, counts: RowCounts, error?: string): Promise<void>;
+  /** Records how the run ended; with `by`, only if it is still running (exactly one finaliser). */
+  finish(runId: number, status: RunStatus, counts: RowCounts, error?: string, by?: number): Promise<boolean>;
+  /** Runs `work` under the script's lock (waiting for it): the last participant out finalises. */
+  withScriptLock<T>(script: string, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -56,6 +89,15 @@ export interface StartFields {
   workers: number;
   force: boolean;
   restart: boolean;
+  join: boolean;
+}
+
+export interface ParticipantIdentity {
+  label: string;
+  appName: string;
+  host: string;
+  pid: number;
+  workers: number;
 }
 
 /**
@@ -63,11 +105,16 @@ export interface StartFields {
  * record what it wrote, all committed together with the data.
  */
 export interface ChunkLedger {
-  /** Locks the chunk's row until the transaction ends and returns its status; sets the transaction's timeouts first. */
-  claim(runId: number, chunkNo: number, timeouts: ChunkTimeouts): Promise<ChunkStatus | undefined>;
+  /** The next claimable chunk of the run (FOR UPDATE SKIP LOCKED), or why there is none; sets the transaction's timeouts. */
+  claimNext(runId: number, participant: number, timeouts: ChunkTimeouts): Promise<ClaimedChunk | NoClaim>;
+  /** A given chunk (handed out by the parent): its status and attempt number; sets the transaction's timeouts. */
+  claim(runId: number, chunkNo: number, timeouts: ChunkTimeouts): Promise<{ status: ChunkStatus | undefined; attempt: number }>;
   setTimeouts(timeouts: ChunkTimeouts): Promise<void>;
-  markSaved(runId: number, chunkNo: number, counts: SavedCounts, afterSavePendingFor: unknown[] | null): Promise<void>;
+  /** Fenced: fails (EvictedError) once the participant was evicted, so its transaction rolls back. */
+  markSaved(runId: number, chunkNo: number, participant: number, counts: SavedCounts, afterSavePendingFor: unknown[] | null): Promise<void>;
   markDone(runId: number, chunkNo: number): Promise<void>;
+  claimOwedAfterSave(runId: number, participant: number, mine: boolean): Promise<{ chunkNo: number; lo: string | null; hi: string | null; keys: unknown[] } | undefined>;
+  workLeft(runId: number): Promise<WorkLeft>;
   claimFailures(ids: number[]): Promise<number[]>;
   resolveFailures(ids: number[]): Promise<void>;
   recordFailures(runId: number, chunkNo: number, failures: RowFailure[]): Promise<void>;
@@ -77,7 +124,7 @@ export type SavedCounts = { rows: number; changed: number; inserted: number; con
 
 /** Opens the parent's ledger connection and creates the tables on first use. */
 export async function openRunLedger(options: PostgresOptions): Promise<RunLedger> {
-  const connection = await openLedgerConnection(options);
+  const connection = await openLedgerConnection(options, "data-script");
   try {
     await ensureLedger(connection.sql);
   } catch (error) {
@@ -88,25 +135,34 @@ export async function openRunLedger(options: PostgresOptions): Promise<RunLedger
 }
 
 function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
-  const ledger: RunLedger = {
-    lock: (script) => tryLockScript(sql, script),
+  const someoneAtWork = async (script: string) => {
+    const [row] = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM data_script_participants p JOIN data_script_runs r ON r.id = p.run_id
+       WHERE r.script = $1 AND r.status = 'running' AND p.state = 'active' AND ${isLive("p")}`,
+      [script],
+    );
+    return row.n > 0;
+  };
+  return {
+    tryLock: (script) => tryLockScript(sql, script),
     unlock: (script) => unlockScript(sql, script),
-    async isLocked(script) {
-      if (!(await tryLockScript(sql, script))) return true;
-      await unlockScript(sql, script);
-      return false;
-    },
+    someoneAtWork,
     latest: (script, dryRun = false) => latestRun(sql, script, { dryRun }),
     latestOfEach: () => latestRuns(sql),
+    run: (runId) => runById(sql, runId),
     async startOrResume(fields) {
-      const latest = fields.dryRun ? undefined : await latestRun(sql, fields.script);
-      const decision = decideStart(latest, fields);
+      const latest = await latestRun(sql, fields.script);
+      const decision = decideStart(latest, await someoneAtWork(fields.script), fields);
       switch (decision.action) {
         case "skip":
+        case "join":
           return { decision, run: latest };
+        case "locked":
+          return { decision };
         case "resume":
           await resumeRun(sql, decision.runId, fields.workers);
-          return { decision, run: latest };
+          await reopenFailedChunks(sql, decision.runId);
+          return { decision, run: await runById(sql, decision.runId) };
         case "start":
           if (decision.discard !== undefined) {
             await deleteChunks(sql, decision.discard);
@@ -115,31 +171,53 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
           return { decision, run: await startRun(sql, fields) };
       }
     },
+    participate: (runId, identity) => joinRun(sql, { runId, ...identity }),
+    heartbeat: (participant, progress) => heartbeat(sql, participant, progress),
+    evictSilent: (runId, me, leaseMs) => evictSilent(sql, runId, me, leaseMs),
+    leave: (participant, state, error) => leaveRun(sql, participant, state, error),
+    participants: (runId) => participantsOf(sql, runId),
+    participantState: (participant) => participantState(sql, participant),
+    othersAtWork: (runId, me) => othersAtWork(sql, runId, me),
     plan: (runId, chunks) => insertChunks(sql, runId, chunks),
     chunks: (runId) => chunksOf(sql, runId),
     setChunksTotal: (runId, total) => setChunksTotal(sql, runId, total),
-    markFailed: (runId, chunkNo, error) => markFailed(sql, runId, chunkNo, error),
+    workLeft: (runId) => workLeft(sql, runId),
+    failedChunks: (runId) => failedChunks(sql, runId),
+    progress: (runId) => runProgress(sql, runId),
+    recordAttempt: (runId, chunkNo, failure) => recordAttempt(sql, runId, chunkNo, failure),
+    stop: (runId, error) => stopRun(sql, runId, error),
     openFailures: (runId) => openFailures(sql, runId),
     countOpenFailures: (runId) => countOpenFailures(sql, runId),
     counts: (runId) => settledCounts(sql, runId),
-    finish: (runId, status, counts, error) => finishRun(sql, runId, status, counts, error),
+    finish: (runId, status, counts, error, by) => finishRun(sql, runId, status, counts, error, by),
+    async withScriptLock(script, work) {
+      await lockScript(sql, script);
+      try {
+        return await work();
+      } finally {
+        await unlockScript(sql, script).catch(() => undefined);
+      }
+    },
     close,
   };
-  return ledger;
 }
 
-/** The ledger bound to a chunk's transaction (its manager's query runner). */
+/** The ledger bound to a chunk's transaction (its manager's query runner), or to autocommit statements (a DataSource's manager). */
 export function chunkLedger(manager: EntityManager): ChunkLedger {
   const sql = sqlFromManager(manager);
   return {
+    claimNext: (runId, participant, timeouts) => claimNextChunk(sql, runId, participant, timeouts),
     claim: (runId, chunkNo, timeouts) => claimChunk(sql, runId, chunkNo, timeouts),
     setTimeouts: (timeouts) => setChunkTimeouts(sql, timeouts),
-    markSaved: (runId, chunkNo, counts, pending) => markSaved(sql, runId, chunkNo, counts, pending),
+    markSaved: (runId, chunkNo, participant, counts, pending) => markSaved(sql, runId, chunkNo, participant, counts, pending),
     markDone: (runId, chunkNo) => markDone(sql, runId, chunkNo),
+    claimOwedAfterSave: (runId, participant, mine) => claimOwedAfterSave(sql, runId, participant, mine),
+    workLeft: (runId) => workLeft(sql, runId),
     claimFailures: (ids) => claimFailures(sql, ids),
     resolveFailures: (ids) => resolveFailures(sql, ids),
     recordFailures: (runId, chunkNo, failures) => recordFailures(sql, runId, chunkNo, failures),
   };
 }
 
-export type { ChunkRange, ChunkRow, ChunkTimeouts, FailureRow, RowFailure, RunRow, StartDecision };
+export { EvictedError } from "./chunk-claims";
+export type { ChunkRange, ChunkRow, ChunkTimeouts, ClaimedChunk, FailureRow, NoClaim, ParticipantRow, RowFailure, RunRow, StartDecision, WorkLeft };

@@ -1,9 +1,10 @@
 import type { Sql } from "./sql";
 
 /**
- * One run per script at a time: a session-level advisory lock, held by the
- * parent's ledger connection for the whole run and released when it closes
- * (also when the process is killed).
+ * The script's mutex: a session-level advisory lock taken to decide how an
+ * invocation starts (skip, join, resume, start), held by the first
+ * participant while it plans the run, and by whoever finalises it. Released
+ * when the session closes, also when its process is killed.
  */
 export async function tryLockScript(sql: Sql, script: string): Promise<boolean> {
   const [row] = await sql<{ locked: boolean }>(
@@ -11,6 +12,11 @@ export async function tryLockScript(sql: Sql, script: string): Promise<boolean> 
     [script],
   );
   return row.locked;
+}
+
+/** Waits for the mutex: only briefly held, except while a run is being planned. */
+export async function lockScript(sql: Sql, script: string): Promise<void> {
+  await sql(`SELECT pg_advisory_lock(hashtext('data-script'), hashtext($1))`, [script]);
 }
 
 export async function unlockScript(sql: Sql, script: string): Promise<void> {

@@ -21,6 +21,10 @@ export interface RunRow {
   error: string | null;
   host: string | null;
   pid: number | null;
+  /** Set by the participant whose chunk failed for good: every participant stops at its next claim. */
+  stop_error: string | null;
+  /** The participant that finalised the run. */
+  finished_by: number | null;
 }
 
 
@@ -54,20 +58,36 @@ export async function startRun(
 
 export async function resumeRun(sql: Sql, id: number, workers: number): Promise<void> {
   await sql(
-    `UPDATE data_script_runs SET status = 'running', finished_at = NULL, error = NULL, workers = $2, host = $3, pid = $4 WHERE id = $1`,
+    `UPDATE data_script_runs SET status = 'running', finished_at = NULL, finished_by = NULL, error = NULL, stop_error = NULL,
+       workers = $2, host = $3, pid = $4 WHERE id = $1`,
     [id, workers, hostname(), process.pid],
   );
+}
+
+export async function runById(sql: Sql, id: number): Promise<RunRow | undefined> {
+  return (await sql<RunRow>(`SELECT * FROM data_script_runs WHERE id = $1`, [id]))[0];
+}
+
+/** The first fatal error stops the run for every participant (each sees it at its next claim). */
+export async function stopRun(sql: Sql, id: number, error: string): Promise<void> {
+  await sql(`UPDATE data_script_runs SET stop_error = coalesce(stop_error, $2) WHERE id = $1`, [id, error]);
 }
 
 export async function setChunksTotal(sql: Sql, id: number, total: number): Promise<void> {
   await sql(`UPDATE data_script_runs SET chunks_total = $2 WHERE id = $1`, [id, total]);
 }
 
-export async function finishRun(sql: Sql, id: number, status: RunStatus, counts: RowCounts, error?: string): Promise<void> {
-  await sql(
-    `UPDATE data_script_runs SET status = $2, finished_at = now(), error = $3,
+/**
+ * Records how the run ended. With `by` (a participant), only while the run is
+ * still running: of several participants finishing at once, exactly one
+ * finalises it; the others get false.
+ */
+export async function finishRun(sql: Sql, id: number, status: RunStatus, counts: RowCounts, error?: string, by?: number): Promise<boolean> {
+  const rows = await sql(
+    `UPDATE data_script_runs SET status = $2, finished_at = now(), error = $3, finished_by = $9,
        rows_scanned = $4, rows_changed = $5, rows_inserted = $6, rows_skipped = $7, rows_conflicted = $8
-     WHERE id = $1`,
-    [id, status, error ?? null, counts.scanned, counts.changed, counts.inserted, counts.skipped, counts.conflicted],
+     WHERE id = $1 AND ($9::int IS NULL OR status = 'running') RETURNING id`,
+    [id, status, error ?? null, counts.scanned, counts.changed, counts.inserted, counts.skipped, counts.conflicted, by ?? null],
   );
+  return rows.length > 0;
 }

@@ -4,7 +4,8 @@ import type { Sql } from "./sql";
  * The ledger's tables, created on first use. A run is one attempt at a script
  * (resumed runs keep their row); a chunk is one key range (table kind) or one
  * slice of the source (source kind), applied at most once; a failure is a row
- * or input whose mutate threw under --continue-on-error.
+ * or input whose mutate threw under --continue-on-error; a participant is one
+ * process (one host's parent and its workers) working on a run.
  */
 export const LEDGER_DDL = `
 CREATE TABLE IF NOT EXISTS data_script_runs (
@@ -56,6 +57,34 @@ CREATE TABLE IF NOT EXISTS data_script_failures (
   at        timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS data_script_failures_run ON data_script_failures (run_id) WHERE NOT resolved;
+CREATE TABLE IF NOT EXISTS data_script_participants (
+  id            serial PRIMARY KEY,
+  run_id        integer NOT NULL REFERENCES data_script_runs (id) ON DELETE CASCADE,
+  label         text NOT NULL,
+  app_name      text NOT NULL,
+  host          text,
+  pid           integer,
+  workers       integer NOT NULL DEFAULT 1,
+  ledger_pid    integer,
+  state         text NOT NULL DEFAULT 'active',
+  backend_pids  integer[] NOT NULL DEFAULT '{}',
+  chunks_done   integer NOT NULL DEFAULT 0,
+  rows_done     bigint NOT NULL DEFAULT 0,
+  started_at    timestamptz NOT NULL DEFAULT now(),
+  heartbeat_at  timestamptz NOT NULL DEFAULT now(),
+  finished_at   timestamptz,
+  error         text
+);
+CREATE INDEX IF NOT EXISTS data_script_participants_run ON data_script_participants (run_id);
+-- Added with several hosts per run; a ledger created before gets them here.
+ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS stop_error text;
+ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS finished_by integer;
+ALTER TABLE data_script_chunks ADD COLUMN IF NOT EXISTS next_attempt_at timestamptz;
+ALTER TABLE data_script_chunks ADD COLUMN IF NOT EXISTS saved_by integer;
+-- Claims look only at pending (and afterSave-owed) chunks: without these, each claim of a run of
+-- 500,000 chunks would walk past every chunk already done.
+CREATE INDEX IF NOT EXISTS data_script_chunks_pending ON data_script_chunks (run_id, chunk_no) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS data_script_chunks_saved ON data_script_chunks (run_id, chunk_no) WHERE status = 'saved';
 `;
 
 export async function ensureLedger(sql: Sql): Promise<void> {

@@ -10,7 +10,10 @@ export function formatStatuses(statuses: ScriptStatus[]): string {
       const rows = s.lastRunId ? `, ${s.rowsScanned} scanned, ${s.rowsChanged} changed, ${s.rowsInserted} inserted` : "";
       const changed = s.changedSinceRun ? "  (file changed since it ran)" : "";
       const description = s.description ? `  — ${s.description}` : "";
-      return `${s.script.padEnd(width)}  ${s.status.padEnd(11)}${when}${rows}${changed}${description}`;
+      const participants = (s.participants ?? []).map(
+        (p) => `\n${" ".repeat(width + 2)}  ${p.label}  ${p.state}, ${p.chunks} chunks, ${p.rows} rows, ${p.rowsPerSecond} rows/s, heartbeat ${p.silentFor} s ago`,
+      );
+      return `${s.script.padEnd(width)}  ${s.status.padEnd(11)}${when}${rows}${changed}${description}${participants.join("")}`;
     })
     .join("\n");
 }

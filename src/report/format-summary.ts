@@ -9,7 +9,7 @@ export function formatSummary(s: RunSummary): string {
 function summaryLines(s: RunSummary): string {
   const lines: string[] = [];
   const head = s.dryRun ? `${s.script}: dry run ${s.status} (rolled back, nothing saved)` : `${s.script}: ${s.status}`;
-  lines.push(s.runId ? `${head} — run #${s.runId}${s.resumed ? " (resumed)" : ""}` : head);
+  lines.push(s.runId ? `${head} — run #${s.runId}${s.resumed ? " (resumed)" : s.joined ? " (joined)" : ""}` : head);
   if (s.status === "skipped" || s.status === "locked") {
     if (s.message) lines.push(`  ${s.message}`);
     return lines.join("\n");
@@ -21,6 +21,12 @@ function summaryLines(s: RunSummary): string {
   );
   lines.push(`  chunks: ${s.chunks} of ${s.chunksTotal}, workers: ${s.workers} (${s.pids.length} process${s.pids.length === 1 ? "" : "es"})`);
   lines.push(`  time: ${(s.wallMs / 1000).toFixed(2)} s wall, ${(s.jobMs / 1000).toFixed(2)} s job, ${Math.round(s.rowsPerSecond)} rows/s`);
+  if (s.run && s.run.participants > 1) {
+    lines.push(
+      `  the run, ${s.run.participants} participants: ${s.run.scanned} scanned, ${s.run.changed} changed, ${s.run.inserted} inserted ` +
+        `in ${s.run.chunks} chunks (this host's share above)`,
+    );
+  }
   if (s.dryRun && Object.keys(s.columns).length) {
     lines.push(`  would change: ${Object.entries(s.columns).map(([c, n]) => `${c} ×${n}`).join(", ")}`);
   }

@@ -1,112 +1,163 @@
-import type { DataSource } from "typeorm";
-import type { FailureRow, RunLedger } from "../ledger/ledger";
-import type { ChunkTask } from "../messages";
+import { postgresOptions } from "../database/postgres-options";
+import { openRunLedger, type FailureRow, type RunRow } from "../ledger/ledger";
+import type { GivenChunkTask } from "../messages";
 import { isSourceScript, type ScriptContext } from "../script/data-script";
-import type { LoadedScript } from "../script/load-script";
-import type { RunSettings } from "../settings/settings";
 import { Dispatcher } from "./dispatcher";
-import { settle } from "./outcome";
+import { finishParticipation } from "./finish-participation";
+import { Participation } from "./participation";
 import { planKeyRanges } from "./plan";
-import type { ChunkPool } from "./pool";
-import type { Progress } from "./progress";
+import type { RunContext } from "./run-context";
 import { streamSource } from "./source-chunks";
-import type { RunSummary } from "./summary";
 
-export interface RunContext {
-  settings: RunSettings;
-  loaded: LoadedScript;
-  dataSource: DataSource;
-  pool: ChunkPool;
-  ledger: RunLedger;
-  summary: RunSummary;
-  hooks: { progress: Progress; signal?: AbortSignal };
-}
+
+/** How often a host that wants to join looks again while the first one plans. */
+const JOIN_POLL_MS = 250;
 
 /**
- * Under the script's lock: start or resume the run, plan its chunks, hand
- * them to the pool, and record how it ended.
+ * One participant's whole part in a run: decide how to start (under the
+ * script's lock), join as a participant, plan when first, work the chunks
+ * with the others, and finish — the last one out finalises the run.
  */
 export async function executeRun(run: RunContext): Promise<void> {
-  const { settings, loaded, dataSource, ledger, summary, hooks } = run;
-  const { dryRun } = settings;
-  const { force, restart, workers } = settings;
-  const started = await ledger.startOrResume({ script: loaded.name, checksum: loaded.checksum, dryRun, workers, force, restart });
-  if (started.decision.action === "skip") {
-    const id = started.decision.runId;
-    Object.assign(summary, { runId: id, status: "skipped", message: `already completed (run #${id}); pass --force to run it again` });
-    return;
+  const { settings, loaded, ledger, summary, hooks } = run;
+  if (!(await lockOrWait(run))) return locked(run);
+  let held = true;
+  const release = async () => {
+    if (held) await ledger.unlock(loaded.name).catch(() => undefined);
+    held = false;
+  };
+  try {
+    const { force, restart, workers, dryRun, join } = settings;
+    const started = await ledger.startOrResume({ script: loaded.name, checksum: loaded.checksum, dryRun, workers, force, restart, join });
+    const { decision } = started;
+    if (decision.action === "locked") return await locked(run);
+    if (decision.action === "skip") {
+      const message = join ? `already completed (run #${decision.runId}): nothing to join` : `already completed (run #${decision.runId}); pass --force to run it again`;
+      Object.assign(summary, { runId: decision.runId, status: "skipped", message });
+      return;
+    }
+    const runRow = started.run!;
+    summary.runId = runRow.id;
+    summary.resumed = decision.action === "resume";
+    summary.joined = decision.action === "join";
+    const participant = await ledger.participate(runRow.id, run.identity);
+    await work(run, runRow, participant, decision.action === "start", release);
+  } finally {
+    await release();
   }
-  const runId = started.run!.id;
-  summary.resumed = started.decision.action === "resume";
-  summary.runId = runId;
+}
 
+async function work(run: RunContext, runRow: RunRow, participant: number, first: boolean, release: () => Promise<void>): Promise<void> {
+  const { settings, loaded, dataSource, ledger, summary, hooks } = run;
+  const runId = runRow.id;
   const script = loaded.script;
   const source = isSourceScript(script);
   const parentCtx: ScriptContext = {
     dataSource,
     manager: dataSource.manager,
-    dryRun,
+    dryRun: settings.dryRun,
     workerId: 0,
     params: settings.params,
     log: (...args) => console.error(`[${loaded.name}]`, ...args),
   };
-  let chunks = await ledger.chunks(runId);
-  if (!source && !summary.resumed) {
-    await ledger.plan(runId, await planKeyRanges(dataSource, script, parentCtx, settings.chunkSize));
-    chunks = await ledger.chunks(runId);
+  let total = runRow.chunks_total;
+  if (!source && first) {
+    const ranges = await planKeyRanges(dataSource, script, parentCtx, settings.chunkSize);
+    await ledger.plan(runId, ranges);
+    await ledger.setChunksTotal(runId, (total = ranges.length));
   }
-  if (!source) {
-    summary.chunksTotal = chunks.length;
-    await ledger.setChunksTotal(runId, chunks.length);
-    // The parent holds no connection pool while the workers write.
-    await dataSource.destroy();
-  }
+  // Planned: other hosts may join from here on.
+  if (!source) await release();
+  summary.chunksTotal = total;
+  // The chunks themselves only where the parent hands them out (a run of 500,000 chunks is pulled, not listed).
+  const chunks = source || settings.dryRun ? await ledger.chunks(runId) : [];
+  // The parent holds no connection pool while the workers write (a source-kind parent reads the source through it).
+  if (!source) await dataSource.destroy();
 
-  const dispatcher = new Dispatcher(run.pool, summary, hooks.progress, {
+  const runProgress = { chunks: 0, rows: 0 };
+  const dispatcher = new Dispatcher(run.pool, summary, {
+    runId,
+    participant,
+    ledger,
     maxRetries: settings.maxRetries,
     pauseMs: settings.pauseMs,
     continueOnError: settings.continueOnError,
     signal: hooks.signal,
-    onFailure: (chunkNo, message) => (dryRun ? Promise.resolve() : ledger.markFailed(runId, chunkNo, message)),
+    onSaved: () => hooks.progress.update(Math.max(runProgress.chunks, summary.chunks), Math.max(runProgress.rows, summary.scanned)),
+    onLedgerLost: (error) => participation.cut(error),
   });
+  const participation = new Participation(ledger, runId, participant, run.identity.label, {
+    leaseMs: settings.leaseMs,
+    done: () => ({ chunks: summary.chunks, rows: summary.scanned }),
+    onRunProgress: (done) => {
+      Object.assign(runProgress, done);
+      hooks.progress.update(Math.max(done.chunks, summary.chunks), Math.max(done.rows, summary.scanned));
+    },
+    log: hooks.log,
+    onEnded: () => (dispatcher.evicted = true),
+    reopen: () => openRunLedger(postgresOptions(dataSource)),
+  });
+  participation.start();
   const jobStarted = Date.now();
   hooks.progress.start(loaded.name, summary.chunksTotal, settings.workers);
   try {
-    // Chunks saved earlier whose afterSave never completed: call it again, rows reloaded.
-    for (const chunk of chunks.filter((c) => c.status === "saved" && !dryRun)) {
-      await dispatcher.submit({ runId, chunkNo: chunk.chunk_no, lo: chunk.lo, hi: chunk.hi, afterSaveOnly: chunk.written_keys ?? [] });
-    }
     // Rows that failed under --continue-on-error in an earlier attempt: retried first.
-    if (!dryRun) {
+    if (!settings.dryRun && (first || summary.resumed)) {
       for (const [chunkNo, failures] of groupByChunk(await ledger.openFailures(runId))) {
-        if (!(await dispatcher.submit({ runId, chunkNo, lo: null, hi: null, retryFailures: failures }))) break;
+        if (!(await dispatcher.submit({ kind: "given", runId, participant, chunkNo, lo: null, hi: null, retryFailures: failures }))) break;
       }
     }
     if (source) {
-      await streamSource({ script, ctx: parentCtx, chunkSize: settings.chunkSize ?? script.chunkSize, runId, chunks, ledger, dispatcher, summary, progress: hooks.progress });
+      await streamSource({ script, ctx: parentCtx, chunkSize: settings.chunkSize ?? script.chunkSize, runId, participant, chunks, ledger, dispatcher, summary, progress: hooks.progress });
+      await dispatcher.drain();
+      // afterSave owed from an earlier attempt of the run (pulled: nothing else is to be claimed).
+      if (!settings.dryRun) await dispatcher.pull("afterSave");
+    } else if (settings.dryRun) {
+      // A dry run rolls every chunk back, so it cannot pull from the ledger: it hands each chunk out once.
+      for (const chunk of chunks) if (!(await dispatcher.submit(given(runId, participant, chunk)))) break;
+      await dispatcher.drain();
     } else {
-      const open = new Set(chunks.filter((c) => c.status === "pending" || c.status === "failed").map((c) => c.chunk_no));
-      for (const chunk of chunks) {
-        if (!open.has(chunk.chunk_no)) continue;
-        if (!(await dispatcher.submit({ runId, chunkNo: chunk.chunk_no, lo: chunk.lo, hi: chunk.hi }))) break;
-      }
+      await dispatcher.pull();
     }
-    await dispatcher.drain();
   } finally {
     hooks.progress.stop();
   }
   summary.jobMs = Date.now() - jobStarted;
   summary.rowsPerSecond = summary.scanned / Math.max(summary.jobMs / 1000, 0.001);
-
-  const failedRows = dryRun ? summary.failedRows : await ledger.countOpenFailures(runId);
-  const { status, message } = settle({ name: loaded.name, interrupted: hooks.signal?.aborted === true, failure: dispatcher.failure, failedChunks: dispatcher.failedChunks, failedRows });
-  summary.status = status;
-  if (message) summary.message = message;
-  const counts = dryRun ? summary : await ledger.counts(runId);
-  await ledger.finish(runId, status, counts, status === "completed" ? undefined : message);
+  await finishParticipation({ run, runId, participant, participation, dispatcher });
 }
 
-type RetryTask = NonNullable<ChunkTask["retryFailures"]>;
+function given(runId: number, participant: number, chunk: { chunk_no: number; lo: string | null; hi: string | null }): GivenChunkTask {
+  return { kind: "given", runId, participant, chunkNo: chunk.chunk_no, lo: chunk.lo, hi: chunk.hi };
+}
+
+/**
+ * The script's lock, taken to decide how to start. Without --join, someone
+ * else holding it (planning, or deciding) means the script is at work: exit 3.
+ * With --join, wait: the first host is planning the run that this one joins.
+ */
+async function lockOrWait(run: RunContext): Promise<boolean> {
+  const { ledger, loaded, settings, hooks } = run;
+  while (!(await ledger.tryLock(loaded.name))) {
+    if (!settings.join || hooks.signal?.aborted) return false;
+    await new Promise((r) => setTimeout(r, JOIN_POLL_MS));
+  }
+  return true;
+}
+
+async function locked(run: RunContext): Promise<void> {
+  const { ledger, summary } = run;
+  const real = await ledger.latest(summary.script, false);
+  const dry = await ledger.latest(summary.script, true);
+  const holder = [real, dry].filter((r) => r?.status === "running").sort((a, b) => b!.id - a!.id)[0];
+  summary.status = "locked";
+  summary.message =
+    `${summary.script} is already running` +
+    (holder ? ` (run #${holder.id}, started ${holder.started_at.toISOString()} on ${holder.host} pid ${holder.pid})` : "") +
+    `; wait for it to finish, or pass --join to work on it as another participant (another host)`;
+}
+
+type RetryTask = NonNullable<GivenChunkTask["retryFailures"]>;
 
 function groupByChunk(failures: FailureRow[]): Map<number, RetryTask> {
   const groups = new Map<number, RetryTask>();

@@ -1,9 +1,13 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { connectDataSource } from "../database/connect";
 import { postgresOptions } from "../database/postgres-options";
 import { openTarget, type Target } from "../database/target";
-import { openRunLedger, type RunLedger } from "../ledger/ledger";
+import { UsageError } from "../errors";
+import { openRunLedger, type ParticipantIdentity, type RunLedger } from "../ledger/ledger";
 import type { WorkerSettings } from "../messages";
+import { isSourceScript } from "../script/data-script";
 import { loadScript, resolveScript, type LoadedScript, type ScriptEntry } from "../script/load-script";
 import { resolveRunSettings, type RunOptions, type RunSettings } from "../settings/settings";
 import { executeRun } from "./execute-run";
@@ -40,6 +44,7 @@ export async function runScript(options: RunScriptOptions): Promise<RunSummary> 
   const hooks = withDefaults({ progress, signal, log });
   // An unknown name or a script that does not load is refused before anything starts (an embedded server, a pool).
   const loaded = loadScript(resolveScript(scriptsFolder(settings), script, settings.scripts));
+  refuseJoin(settings, loaded);
   const target = await openTarget({ ...settings, log: hooks.log });
   try {
     return await runOnTarget(settings, loaded, target, hooks);
@@ -60,9 +65,10 @@ export function withDefaults(hooks: RunHooks): Required<Omit<RunHooks, "signal">
 export async function runOnTarget(settings: RunSettings, loaded: LoadedScript, target: Target, hooks: RunHooks): Promise<RunSummary> {
   const started = Date.now();
   const summary = emptySummary(loaded.name, settings.dryRun, settings.workers);
+  const identity = participantIdentity(settings.workers);
   // Forked before connecting: the workers load their modules and connect while this process
   // connects, locks and plans. No chunk reaches them before this process has closed its DataSource.
-  const pool = await createPool(settings.workers, workerSettings(settings, loaded, target));
+  const pool = await createPool(settings.workers, workerSettings(settings, loaded, target, identity.appName));
   try {
     const { dataSource } = target;
     await connectDataSource(dataSource);
@@ -74,14 +80,9 @@ export async function runOnTarget(settings: RunSettings, loaded: LoadedScript, t
       throw error;
     }
     try {
-      if (!(await ledger.lock(loaded.name))) return await lockedSummary(ledger, summary);
-      try {
-        await executeRun({ settings, loaded, dataSource, pool, ledger, summary, hooks: withDefaults(hooks) });
-        summary.wallMs = Date.now() - started;
-        return summary;
-      } finally {
-        await ledger.unlock(loaded.name).catch(() => undefined);
-      }
+      await executeRun({ settings, loaded, dataSource, pool, ledger, summary, identity, hooks: withDefaults(hooks) });
+      summary.wallMs = Date.now() - started;
+      return summary;
     } finally {
       if (dataSource.isInitialized) await dataSource.destroy();
       await ledger.close().catch(() => undefined);
@@ -91,9 +92,10 @@ export async function runOnTarget(settings: RunSettings, loaded: LoadedScript, t
   }
 }
 
-function workerSettings(settings: RunSettings, entry: ScriptEntry, target: Target): WorkerSettings {
+function workerSettings(settings: RunSettings, entry: ScriptEntry, target: Target, applicationName: string): WorkerSettings {
   return {
     dataSourceFile: resolve(settings.cwd, settings.dataSource),
+    applicationName,
     scriptFile: entry.file,
     connection: target.connection,
     params: settings.params,
@@ -106,14 +108,26 @@ function workerSettings(settings: RunSettings, entry: ScriptEntry, target: Targe
   };
 }
 
-async function lockedSummary(ledger: RunLedger, summary: RunSummary): Promise<RunSummary> {
-  const real = await ledger.latest(summary.script, false);
-  const dry = await ledger.latest(summary.script, true);
-  const run = [real, dry].filter((r) => r?.status === "running").sort((a, b) => b!.id - a!.id)[0];
-  summary.status = "locked";
-  summary.message =
-    `${summary.script} is already running` +
-    (run ? ` (run #${run.id}, started ${run.started_at.toISOString()} on ${run.host} pid ${run.pid})` : "") +
-    `; wait for it to finish`;
-  return summary;
+/**
+ * Who this process is in the ledger: `host:pid:token`, and the
+ * application_name of every session its workers open, which an eviction
+ * terminates them by (the parent's own ledger session, which writes no chunk,
+ * learns of the eviction from its next heartbeat). PostgreSQL keeps 63 bytes
+ * of the name: the token is short.
+ */
+function participantIdentity(workers: number): ParticipantIdentity {
+  const token = randomBytes(5).toString("hex");
+  const host = hostname();
+  return { label: `${host}:${process.pid}:${token}`, appName: `data-script ${token}`, host, pid: process.pid, workers };
+}
+
+/** What cannot be joined is refused before anything starts. */
+function refuseJoin(settings: RunSettings, loaded: LoadedScript): void {
+  if (!settings.join) return;
+  if (settings.dryRun) throw new UsageError("--join and --dry-run do not go together: a dry run is one host's, and writes nothing for others to share");
+  if (isSourceScript(loaded.script)) {
+    throw new UsageError(
+      `${loaded.name} is a source-kind script: its inputs are read by the one process that runs it, so it cannot be joined; run it without --join (with --workers for more processes)`,
+    );
+  }
 }

@@ -1,7 +1,7 @@
 import { connectDataSource } from "../database/connect";
 import { postgresOptions } from "../database/postgres-options";
 import { openTarget, type Target } from "../database/target";
-import { openRunLedger } from "../ledger/ledger";
+import { openRunLedger, type ParticipantRow } from "../ledger/ledger";
 import { redactSecrets } from "../database/redact";
 import type { DataScript } from "../script/data-script";
 import { checksumOf, listScripts, loadScript, type ScriptEntry } from "../script/load-script";
@@ -21,6 +21,20 @@ export interface ScriptStatus {
   rowsChanged: number;
   rowsInserted: number;
   error: string | null;
+  /** A running run's participants (the hosts working on it), with their last heartbeat and pace. */
+  participants?: ParticipantStatus[];
+}
+
+export interface ParticipantStatus {
+  label: string;
+  /** active / finished / left / evicted / failed; `dead` for an active one whose process is gone. */
+  state: string;
+  lastHeartbeatAt: string;
+  /** Seconds since that heartbeat, by the server's clock. */
+  silentFor: number;
+  chunks: number;
+  rows: number;
+  rowsPerSecond: number;
 }
 
 /** Each script in the folder with the state of its latest real run (what `status` and `check` print). */
@@ -47,7 +61,8 @@ export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[
     const statuses: ScriptStatus[] = [];
     for (const { name, file } of scripts) {
       const run = runs.get(name);
-      const crashed = run?.status === "running" && !(await ledger.isLocked(name));
+      const participants = run?.status === "running" ? await ledger.participants(run.id) : [];
+      const crashed = run?.status === "running" && !participants.some((p) => p.state === "active" && p.live);
       statuses.push({
         script: name,
         description: describeScripts ? describe({ name, file }) : null,
@@ -59,12 +74,27 @@ export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[
         rowsChanged: Number(run?.rows_changed ?? 0),
         rowsInserted: Number(run?.rows_inserted ?? 0),
         error: crashed ? `its process died; resume it with: data-script ${name}` : run?.error ?? null,
+        ...(participants.length && !crashed ? { participants: participants.map(participantStatus) } : {}),
       });
     }
     return statuses;
   } finally {
     await ledger.close();
   }
+}
+
+function participantStatus(p: ParticipantRow): ParticipantStatus {
+  const rows = Number(p.rows_done);
+  const seconds = Math.max((p.heartbeat_at.getTime() - p.started_at.getTime()) / 1000, 0.001);
+  return {
+    label: p.label,
+    state: p.state === "active" && !p.live ? "dead" : p.state,
+    lastHeartbeatAt: p.heartbeat_at.toISOString(),
+    silentFor: Math.round(p.silent_s * 10) / 10,
+    chunks: p.chunks_done,
+    rows,
+    rowsPerSecond: Math.round(rows / seconds),
+  };
 }
 
 /** The script's one-line description; a script that does not load says why instead of failing the whole listing. */

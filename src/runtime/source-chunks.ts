@@ -15,13 +15,14 @@ export async function streamSource(run: {
   ctx: ScriptContext;
   chunkSize: number;
   runId: number;
+  participant: number;
   chunks: ChunkRow[];
   ledger: RunLedger;
   dispatcher: Dispatcher;
   summary: RunSummary;
   progress: Progress;
 }): Promise<void> {
-  const { runId, ledger, dispatcher, summary, progress } = run;
+  const { runId, participant, ledger, dispatcher, summary, progress } = run;
   const settled = new Set(run.chunks.filter((c) => SETTLED.includes(c.status)).map((c) => c.chunk_no));
   let chunkNo = 0;
   let batch: unknown[] = [];
@@ -33,7 +34,7 @@ export async function streamSource(run: {
     progress.setTotal(chunkNo);
     if (settled.has(chunkNo)) return true;
     await ledger.plan(runId, [{ chunkNo, lo: null, hi: null }]);
-    return dispatcher.submit({ runId, chunkNo, lo: null, hi: null, inputs: toJson(inputs) });
+    return dispatcher.submit({ kind: "given", runId, participant, chunkNo, lo: null, hi: null, inputs: toJson(inputs) });
   };
   for await (const input of run.script.source!(run.ctx)) {
     batch.push(input);

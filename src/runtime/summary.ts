@@ -8,6 +8,8 @@ export interface RunSummary extends RowCounts {
   status: "completed" | "failed" | "interrupted" | "skipped" | "locked";
   dryRun: boolean;
   resumed: boolean;
+  /** This invocation joined a run in progress as another participant (--join). */
+  joined: boolean;
   /** Rows whose mutate threw (--continue-on-error), left for a resumed run. */
   failedRows: number;
   chunks: number;
@@ -23,6 +25,11 @@ export interface RunSummary extends RowCounts {
   columns: Record<string, number>;
   samples: ChunkSample[];
   message?: string;
+  /**
+   * The whole run's totals once it ended (the counts above are this
+   * participant's share of it: the same numbers when it worked alone).
+   */
+  run?: RowCounts & { chunks: number; participants: number };
 }
 
 export function emptySummary(script: string, dryRun: boolean, workers: number): RunSummary {
@@ -32,6 +39,7 @@ export function emptySummary(script: string, dryRun: boolean, workers: number): 
     status: "completed",
     dryRun,
     resumed: false,
+    joined: false,
     ...zeroCounts(),
     failedRows: 0,
     chunks: 0,

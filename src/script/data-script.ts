@@ -12,8 +12,8 @@ export interface ScriptContext {
   /** Script parameters from `--param key=value`. */
   params: Record<string, string>;
   log: (...args: unknown[]) => void;
-  /** The chunk being processed (absent in `setup`). */
-  chunk?: { number: number; lo?: string | null; hi?: string | null };
+  /** The chunk being processed (absent in `setup`); `attempt` is 1 the first time it is tried. */
+  chunk?: { number: number; lo?: string | null; hi?: string | null; attempt: number };
 }
 
 /** `mutate` may return `false` to skip a row (table kind) or an input (source kind). */

@@ -45,6 +45,10 @@ export interface RunOptions extends TargetOptions {
   chunkTimeoutMs?: number | string;
   /** Attempts after the first for a retryable chunk failure (deadlock, lock timeout, lost connection). */
   maxRetries?: number | string;
+  /** Start the run, or join the one in progress as another participant (another host). */
+  join?: boolean;
+  /** How long a silent participant keeps its place before another evicts it: ms, or "60s", "500ms", "2m". */
+  lease?: number | string;
 }
 
 export const DEFAULTS = {
@@ -55,6 +59,7 @@ export const DEFAULTS = {
   chunkTimeoutMs: 300_000,
   maxRetries: 3,
   pauseMs: 0,
+  leaseMs: 60_000,
 } as const;
 
 export interface TargetSettings {
@@ -80,6 +85,8 @@ export interface RunSettings extends TargetSettings {
   statementTimeoutMs?: number;
   chunkTimeoutMs: number;
   maxRetries: number;
+  join: boolean;
+  leaseMs: number;
 }
 
 const TARGET_KEYS: (keyof TargetOptions)[] = ["dataSource", "scripts", "embedded", "cwd", "verbose"];
@@ -97,6 +104,8 @@ const RUN_KEYS: (keyof RunOptions)[] = [
   "statementTimeoutMs",
   "chunkTimeoutMs",
   "maxRetries",
+  "join",
+  "lease",
 ];
 
 /** The CLI flag each option is, for messages. */
@@ -140,6 +149,8 @@ export function resolveRunSettings(options: RunOptions): RunSettings {
     statementTimeoutMs: milliseconds(options.statementTimeoutMs, "statementTimeoutMs"),
     chunkTimeoutMs: milliseconds(options.chunkTimeoutMs, "chunkTimeoutMs") ?? DEFAULTS.chunkTimeoutMs,
     maxRetries: options.maxRetries === undefined ? DEFAULTS.maxRetries : wholeNumber(options.maxRetries, "maxRetries"),
+    join: options.join ?? false,
+    leaseMs: options.lease === undefined ? DEFAULTS.leaseMs : duration(options.lease, "lease"),
   };
 }
 
@@ -174,6 +185,18 @@ function milliseconds(value: unknown, option: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(String(value))) throw new UsageError(`${flag(option)} must be a whole number of milliseconds, got "${String(value)}"`);
   return Number(value);
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** A duration: milliseconds as a number, or a string such as "60s", "500ms", "2m" (a bare number is seconds). */
+function duration(value: unknown, option: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(value).trim());
+  const ms = typeof value === "number" ? value : match ? Number(match[1]) * UNITS[match[2] ?? "s"] : NaN;
+  if (!Number.isFinite(ms) || ms < 1_000) {
+    throw new UsageError(`${flag(option)} must be a duration of at least 1s, such as 60s, 500ms or 2m; got "${String(value)}"`);
+  }
+  return Math.round(ms);
 }
 
 function parseParams(params: RunOptions["params"]): Record<string, string> {

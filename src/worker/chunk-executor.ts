@@ -1,11 +1,11 @@
 import type { DataSource, EntityManager, ObjectLiteral } from "typeorm";
 import { loadByKeys } from "../bulk/load";
 import { classifyError } from "../database/classify-error";
-import { chunkLedger, type ChunkTimeouts } from "../ledger/ledger";
-import { emptyChunkResult, type ChunkResult, type ChunkTask, type WorkerSettings } from "../messages";
+import { chunkLedger, EvictedError, type ChunkTimeouts, type NoClaim } from "../ledger/ledger";
+import { emptyChunkResult, type ChunkResult, type ChunkTask, type GivenChunkTask, type NextTask, type WorkerSettings } from "../messages";
 import { isSourceScript, type DataScript, type ScriptContext } from "../script/data-script";
 import { inChunkTransaction } from "./chunk-transaction";
-import { errorMessage, type ChunkWrite } from "./chunk-write";
+import { errorMessage, type ChunkWork, type ChunkWrite } from "./chunk-write";
 import { explainDataError } from "./explain-data-error";
 import { writeSourceChunk } from "./source-chunk";
 import { writeTableChunk } from "./table-chunk";
@@ -19,94 +19,105 @@ export interface WorkerState {
   settings: WorkerSettings;
   /** The chunk transaction's lock and statement timeouts, the run's or the script's own. */
   timeouts: ChunkTimeouts;
+  /** Runs the script's setup once (before the worker's first chunk); rejects, every time, if it threw. */
+  ready: () => Promise<void>;
 }
 
 class DryRunRollback extends Error {}
 
+/** Nothing to write: the claim found no chunk; the transaction it opened rolls back. */
+class NothingClaimed extends Error {
+  constructor(readonly why: NoClaim) {
+    super("nothing claimed");
+  }
+}
+
+/** One task: an owed afterSave, the next claimable chunk (pull), or a chunk the parent handed out (push). */
+export async function executeTask(state: WorkerState, task: ChunkTask): Promise<ChunkResult> {
+  if (task.kind === "given") return executeChunk(state, task, { ...task, attempt: 0 });
+  const owed = await chunkLedger(state.dataSource.manager).claimOwedAfterSave(task.runId, task.participant, task.includeMine);
+  if (owed) return afterSaveAgain(state, task, owed);
+  if (task.what === "afterSave") return idle(state, task);
+  return executeChunk(state, task, undefined);
+}
+
 /**
  * One chunk = one transaction: claim its ledger row, load, mutate, ONE bulk
- * statement (events inside), mark it saved, commit. afterSave runs after commit.
+ * statement (events inside), mark it saved, commit. afterSave runs after
+ * commit. `work` is the chunk the parent gave; undefined: claim the next one.
  */
-export async function executeChunk(state: WorkerState, task: ChunkTask): Promise<ChunkResult> {
+async function executeChunk(state: WorkerState, task: ChunkTask, given: ChunkWork | undefined): Promise<ChunkResult> {
   const started = Date.now();
-  const result = emptyChunkResult(task.chunkNo, process.pid, "saved");
+  const result = emptyChunkResult(given?.chunkNo ?? 0, process.pid, "saved");
   const { script, dataSource, settings } = state;
   let written: ObjectLiteral[] = [];
+  let work = given;
   try {
-    if (task.afterSaveOnly) {
-      const metadata = dataSource.getMetadata(script.entity);
-      written = [...(await loadByKeys(dataSource.manager, metadata, task.afterSaveOnly as ObjectLiteral[])).values()];
-    } else {
-      const limit = settings.chunkTimeoutMs;
-      written = await inChunkTransaction(dataSource, limit, `chunk ${task.chunkNo} did not finish within ${limit} ms`, (manager) =>
-        writeChunk(state, task, manager, result),
-      );
-    }
+    const limit = settings.chunkTimeoutMs;
+    written = await inChunkTransaction(dataSource, limit, () => `chunk ${work?.chunkNo ?? "?"} did not finish within ${limit} ms`, async (manager) => {
+      work = await claim(state, task, given, manager, result);
+      await state.ready();
+      return writeChunk(state, task, work, manager, result);
+    });
   } catch (error) {
+    if (error instanceof NothingClaimed) return nothingClaimed(state, task, error.why);
     if (!(error instanceof DryRunRollback)) {
-      result.outcome = "failed";
+      result.outcome = error instanceof EvictedError ? "evicted" : "failed";
       // A value a column rejects: name the row and the column PostgreSQL does not name.
-      result.error = classifyError(explainDataError(error, dataSource.getMetadata(script.entity), task.chunkNo) ?? error);
+      result.error = classifyError(explainDataError(error, dataSource.getMetadata(script.entity), result.chunkNo) ?? error);
     }
   }
   result.ms = Date.now() - started;
-  if (result.outcome !== "saved") return result;
+  if (result.outcome !== "saved" || !work) return result;
   if (settings.dryRun || !script.afterSave) {
     result.outcome = settings.dryRun ? "saved" : "done";
     return result;
   }
-  try {
-    await script.afterSave(written, contextFor(state, task, dataSource.manager));
-    if (!task.retryFailures) await chunkLedger(dataSource.manager).markDone(task.runId, task.chunkNo);
-    result.outcome = "done";
-  } catch (error) {
-    result.outcome = "failed";
-    result.error = {
-      ...classifyError(error),
-      kind: "afterSave",
-      retryable: false,
-      message: `afterSave failed for chunk ${task.chunkNo} (its data is committed; a resumed run calls afterSave again): ${errorMessage(error)}`,
-    };
+  return afterSave(state, task, work, written, result);
+}
+
+/** Claims the chunk in its transaction: the given one, or the next claimable one. */
+async function claim(state: WorkerState, task: ChunkTask, given: ChunkWork | undefined, manager: EntityManager, result: ChunkResult): Promise<ChunkWork> {
+  const ledger = chunkLedger(manager);
+  if (!given) {
+    const claimed = await ledger.claimNext(task.runId, task.participant, state.timeouts);
+    if (!("chunkNo" in claimed)) throw new NothingClaimed(claimed);
+    result.chunkNo = claimed.chunkNo;
+    result.attempt = claimed.attempt;
+    return claimed;
   }
-  return result;
+  if (given.retryFailures) {
+    await ledger.setTimeouts(state.timeouts);
+    const retryIds = await ledger.claimFailures(given.retryFailures.map((f) => f.id));
+    if (!retryIds.length) throw new NothingClaimed({ reason: "none" });
+    return { ...given, retryFailures: given.retryFailures.filter((f) => retryIds.includes(f.id)), attempt: 1 };
+  }
+  const { status, attempt } = await ledger.claim(task.runId, given.chunkNo, state.timeouts);
+  result.attempt = attempt;
+  if (status === "saved" || status === "done") throw new NothingClaimed({ reason: "none" });
+  return { ...given, attempt };
 }
 
 /** Inside the chunk's transaction. Returns the rows written (for afterSave). */
-async function writeChunk(state: WorkerState, task: ChunkTask, manager: EntityManager, result: ChunkResult): Promise<ObjectLiteral[]> {
+async function writeChunk(state: WorkerState, task: ChunkTask, work: ChunkWork, manager: EntityManager, result: ChunkResult): Promise<ObjectLiteral[]> {
   const { script, dataSource, settings } = state;
   const { runId } = task;
   const ledger = chunkLedger(manager);
-  let retryIds: number[] = [];
-  if (task.retryFailures) {
-    await ledger.setTimeouts(state.timeouts);
-    retryIds = await ledger.claimFailures(task.retryFailures.map((f) => f.id));
-    task = { ...task, retryFailures: task.retryFailures.filter((f) => retryIds.includes(f.id)) };
-    if (!retryIds.length) {
-      result.outcome = "already";
-      return [];
-    }
-  } else {
-    const status = await ledger.claim(runId, task.chunkNo, state.timeouts);
-    if (status === "saved" || status === "done") {
-      result.outcome = "already";
-      return [];
-    }
-  }
   const metadata = dataSource.getMetadata(script.entity);
-  const ctx = contextFor(state, task, manager);
+  const ctx = contextFor(state, work, manager);
   const write: ChunkWrite = isSourceScript(script)
-    ? await writeSourceChunk(script, metadata, manager, task, ctx, result, settings)
-    : await writeTableChunk(script, metadata, manager, task, ctx, result, settings);
+    ? await writeSourceChunk(script, metadata, manager, work, ctx, result, settings)
+    : await writeTableChunk(script, metadata, manager, work, ctx, result, settings);
 
   result.failedRows = write.failures.length;
-  if (task.retryFailures) {
-    await ledger.resolveFailures(retryIds);
-    await ledger.recordFailures(runId, task.chunkNo, write.failures);
+  if (work.retryFailures) {
+    await ledger.resolveFailures(work.retryFailures.map((f) => f.id));
+    await ledger.recordFailures(runId, work.chunkNo, write.failures);
   } else {
-    await ledger.recordFailures(runId, task.chunkNo, write.failures);
+    await ledger.recordFailures(runId, work.chunkNo, write.failures);
     const pendingKeys = script.afterSave && !settings.dryRun ? write.written.map((e) => metadata.getEntityIdMap(e)) : null;
     const counts = { rows: result.scanned, changed: result.changed, inserted: result.inserted, conflicted: result.conflicted };
-    await ledger.markSaved(runId, task.chunkNo, counts, pendingKeys);
+    await ledger.markSaved(runId, work.chunkNo, task.participant, counts, pendingKeys);
   }
   if (settings.dryRun) {
     result.outcome = "saved";
@@ -115,7 +126,55 @@ async function writeChunk(state: WorkerState, task: ChunkTask, manager: EntityMa
   return write.written;
 }
 
-function contextFor(state: WorkerState, task: ChunkTask, manager: EntityManager): ScriptContext {
+async function afterSave(state: WorkerState, task: ChunkTask, work: ChunkWork, written: ObjectLiteral[], result: ChunkResult): Promise<ChunkResult> {
+  const { script, dataSource } = state;
+  try {
+    await script.afterSave!(written, contextFor(state, work, dataSource.manager));
+    if (!work.retryFailures) await chunkLedger(dataSource.manager).markDone(task.runId, work.chunkNo);
+    result.outcome = "done";
+  } catch (error) {
+    result.outcome = "failed";
+    result.error = {
+      ...classifyError(error),
+      kind: "afterSave",
+      retryable: false,
+      message: `afterSave failed for chunk ${work.chunkNo} (its data is committed; a resumed run calls afterSave again): ${errorMessage(error)}`,
+    };
+  }
+  return result;
+}
+
+/** A chunk saved earlier whose afterSave is owed by a participant that is gone: call it again, rows reloaded. */
+async function afterSaveAgain(state: WorkerState, task: NextTask, owed: { chunkNo: number; lo: string | null; hi: string | null; keys: unknown[] }): Promise<ChunkResult> {
+  const started = Date.now();
+  const result = emptyChunkResult(owed.chunkNo, process.pid, "saved");
+  const { dataSource, script } = state;
+  const work: ChunkWork = { chunkNo: owed.chunkNo, lo: owed.lo, hi: owed.hi, attempt: 1 };
+  try {
+    await state.ready();
+    const metadata = dataSource.getMetadata(script.entity);
+    const written = [...(await loadByKeys(dataSource.manager, metadata, owed.keys as ObjectLiteral[])).values()];
+    return await afterSave(state, task, work, written, result);
+  } catch (error) {
+    return { ...result, outcome: "failed", error: classifyError(error) };
+  } finally {
+    result.ms = Date.now() - started;
+  }
+}
+
+function nothingClaimed(state: WorkerState, task: ChunkTask, why: NoClaim): Promise<ChunkResult> | ChunkResult {
+  if (why.reason === "evicted") return emptyChunkResult(0, process.pid, "evicted");
+  if (why.reason === "stopped") return { ...emptyChunkResult(0, process.pid, "stopped"), error: why.error ? { message: why.error, kind: "script", retryable: false } : undefined };
+  return task.kind === "given" ? emptyChunkResult((task as GivenChunkTask).chunkNo, process.pid, "already") : idle(state, task);
+}
+
+/** Nothing to take now: what is left, so the parent knows whether to wait, and how long. */
+async function idle(state: WorkerState, task: ChunkTask): Promise<ChunkResult> {
+  const left = await chunkLedger(state.dataSource.manager).workLeft(task.runId);
+  return { ...emptyChunkResult(0, process.pid, "idle"), left: { pending: left.pending, saved: left.saved, retryInMs: left.retryInMs } };
+}
+
+function contextFor(state: WorkerState, work: ChunkWork, manager: EntityManager): ScriptContext {
   return {
     dataSource: state.dataSource,
     manager,
@@ -123,6 +182,6 @@ function contextFor(state: WorkerState, task: ChunkTask, manager: EntityManager)
     workerId: state.workerId,
     params: state.settings.params,
     log: state.log,
-    chunk: { number: task.chunkNo, lo: task.lo, hi: task.hi },
+    chunk: { number: work.chunkNo, lo: work.lo, hi: work.hi, attempt: work.attempt },
   };
 }

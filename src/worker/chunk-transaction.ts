@@ -9,7 +9,7 @@ import type { DataSource, EntityManager, QueryRunner } from "typeorm";
 export async function inChunkTransaction<R>(
   dataSource: DataSource,
   timeoutMs: number,
-  timeoutMessage: string,
+  timeoutMessage: () => string,
   work: (manager: EntityManager) => Promise<R>,
 ): Promise<R> {
   const runner = dataSource.createQueryRunner();
@@ -20,7 +20,7 @@ export async function inChunkTransaction<R>(
     await runner.startTransaction();
     try {
       const result = await work(runner.manager);
-      if (timedOut) throw new Error(timeoutMessage);
+      if (timedOut) throw new Error(timeoutMessage());
       await runner.commitTransaction();
       return result;
     } catch (error) {
@@ -32,7 +32,7 @@ export async function inChunkTransaction<R>(
     if (!timeoutMs) return;
     timer = setTimeout(() => {
       timedOut = true;
-      reject(Object.assign(new Error(timeoutMessage), { code: "CHUNK_TIMEOUT" }));
+      reject(Object.assign(new Error(timeoutMessage()), { code: "CHUNK_TIMEOUT" }));
     }, timeoutMs);
   });
   try {

@@ -4,7 +4,8 @@ import { loadDataSource } from "../database/load-data-source";
 import type { ChunkResult, ChunkTask, WorkerSettings } from "../messages";
 import { loadScriptFile } from "../script/load-script";
 import { chunkTimeouts } from "../settings/settings";
-import { executeChunk, type WorkerState } from "./chunk-executor";
+import { executeTask, type WorkerState } from "./chunk-executor";
+import { ScriptError } from "./chunk-write";
 import { installTimestamptzParser } from "./timestamptz-parser";
 
 /**
@@ -36,6 +37,8 @@ async function connect(current: WorkerSettings): Promise<DataSource> {
   installTimestamptzParser();
   const dataSource = loadDataSource(current.dataSourceFile);
   if (current.connection) dataSource.setOptions({ url: current.connection.url } as never);
+  // Every session of this participant carries its name: an eviction terminates them by it.
+  dataSource.setOptions({ applicationName: current.applicationName } as never);
   if (workerId > 0) {
     // The parent prepares the schema (migrations, synchronize, extensions); a pool worker only
     // connects, and so it can do that while the parent is still connecting and planning.
@@ -65,21 +68,24 @@ async function initialise(): Promise<WorkerState> {
   const dataSource = await connection();
   const { script } = loadScriptFile(current.scriptFile);
   const log = (...args: unknown[]) => console.error(`[worker ${workerId}]`, ...args);
-  const workerState: WorkerState = { dataSource, script, workerId, log, settings: current, timeouts: chunkTimeouts(current, script) };
-  if (script.setup) {
-    try {
-      await script.setup({ dataSource, manager: dataSource.manager, dryRun: current.dryRun, workerId, params: current.params, log });
-    } catch (error) {
-      // The chunk this worker was handed never started: say so, rather than blame the chunk.
-      throw new Error(`setup() threw in worker ${workerId}, before any of its chunks started: ${(error as Error)?.message ?? String(error)}`, { cause: error });
-    }
-  }
-  return workerState;
+  let setUp: Promise<void> | undefined;
+  // Once per worker, before its first chunk's work (after that chunk is claimed, so a failure names it).
+  // A setup that threw throws again for every chunk this worker is handed: it is not retried.
+  const ready = () =>
+    (setUp ??= (async () => {
+      if (!script.setup) return;
+      try {
+        await script.setup({ dataSource, manager: dataSource.manager, dryRun: current.dryRun, workerId, params: current.params, log });
+      } catch (error) {
+        throw new ScriptError(`setup() threw in worker ${workerId}, before any of its chunks started: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      }
+    })());
+  return { dataSource, script, workerId, log, settings: current, timeouts: chunkTimeouts(current, script), ready };
 }
 
 export async function runChunk(task: ChunkTask): Promise<ChunkResult> {
   state ??= initialise();
-  return executeChunk(await state, task);
+  return executeTask(await state, task);
 }
 
 /** Closes the worker's DataSource; the in-process worker of the next script initialises afresh. */

@@ -3,15 +3,36 @@ import { describeKey } from "../bulk/change-set";
 import type { RowFailure } from "../ledger/ledger";
 import type { ChunkSample } from "../messages";
 
+/** The chunk a writer works on: its number and key range (table kind) or inputs (source kind), and which attempt this is. */
+export interface ChunkWork {
+  chunkNo: number;
+  lo: string | null;
+  hi: string | null;
+  /** 1 for the first attempt. */
+  attempt: number;
+  inputs?: unknown[];
+  /** Rows (keys) or inputs recorded as failed by an earlier attempt under --continue-on-error. */
+  retryFailures?: { id: number; key: unknown; input: unknown }[];
+}
+
 /** What a chunk's writer hands back: the rows written (for afterSave) and the rows that failed (--continue-on-error). */
 export interface ChunkWrite {
   written: ObjectLiteral[];
   failures: RowFailure[];
 }
 
-/** Chunk-level script failure: names the chunk and the row. */
+/**
+ * Chunk-level script failure: names the chunk and the row. `retryable`: the
+ * script's code threw (the chunk is tried again); otherwise the script broke
+ * the runner's contract, which no retry mends.
+ */
 export class ScriptError extends Error {
   override name = "ScriptError";
+  readonly retryable: boolean;
+  constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, { cause: options.cause });
+    this.retryable = options.retryable ?? false;
+  }
 }
 
 /** Before → after examples a dry run reports, per chunk. */

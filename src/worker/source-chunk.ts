@@ -2,9 +2,9 @@ import type { EntityManager, EntityMetadata, ObjectLiteral } from "typeorm";
 import { bulkInsert } from "../bulk/bulk-insert";
 import { bulkUpsert } from "../bulk/bulk-upsert";
 import type { RowFailure } from "../ledger/ledger";
-import type { ChunkResult, ChunkTask, WorkerSettings } from "../messages";
+import type { ChunkResult, WorkerSettings } from "../messages";
 import type { DataScript, ScriptContext } from "../script/data-script";
-import { describe, errorMessage, isThenable, preview, sampleOf, SAMPLE_LIMIT, ScriptError, type ChunkWrite } from "./chunk-write";
+import { describe, errorMessage, isThenable, preview, sampleOf, SAMPLE_LIMIT, ScriptError, type ChunkWork, type ChunkWrite } from "./chunk-write";
 import { withRows } from "./explain-data-error";
 
 /** Source kind: mutate each input into a new entity, then ONE bulkInsert (or bulkUpsert with `upsertOn`). */
@@ -12,7 +12,7 @@ export async function writeSourceChunk(
   script: DataScript,
   metadata: EntityMetadata,
   manager: EntityManager,
-  task: ChunkTask,
+  task: ChunkWork,
   ctx: ScriptContext,
   result: ChunkResult,
   settings: WorkerSettings,
@@ -29,7 +29,7 @@ export async function writeSourceChunk(
       if (isThenable(entity)) entity = await entity;
     } catch (error) {
       const message = `mutate threw on input #${i + 1} of chunk ${task.chunkNo} (${preview(input)}): ${errorMessage(error)}`;
-      if (!settings.continueOnError) throw new ScriptError(message, { cause: error });
+      if (!settings.continueOnError) throw new ScriptError(message, { cause: error, retryable: true });
       failures.push({ input, error: message });
       continue;
     }

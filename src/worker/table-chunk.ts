@@ -4,9 +4,9 @@ import { describeKey } from "../bulk/change-set";
 import { loadByKeys } from "../bulk/load";
 import { rememberLoaded } from "../bulk/snapshots";
 import type { RowFailure } from "../ledger/ledger";
-import type { ChunkResult, ChunkTask, WorkerSettings } from "../messages";
+import type { ChunkResult, WorkerSettings } from "../messages";
 import type { DataScript, ScriptContext } from "../script/data-script";
-import { describe, errorMessage, isThenable, sampleOf, SAMPLE_LIMIT, ScriptError, type ChunkWrite } from "./chunk-write";
+import { describe, errorMessage, isThenable, sampleOf, SAMPLE_LIMIT, ScriptError, type ChunkWork, type ChunkWrite } from "./chunk-write";
 import { withRows } from "./explain-data-error";
 
 /** Table kind: load the chunk's key range (or the keys being retried), mutate in place, ONE bulkUpdate. */
@@ -14,7 +14,7 @@ export async function writeTableChunk(
   script: DataScript,
   metadata: EntityMetadata,
   manager: EntityManager,
-  task: ChunkTask,
+  task: ChunkWork,
   ctx: ScriptContext,
   result: ChunkResult,
   settings: WorkerSettings,
@@ -34,7 +34,7 @@ export async function writeTableChunk(
       if (isThenable(outcome)) outcome = await outcome; // a synchronous mutate costs no microtask turn
     } catch (error) {
       const message = `mutate threw on ${metadata.name} row ${describeKey(metadata, row)} (chunk ${task.chunkNo}): ${errorMessage(error)}`;
-      if (!settings.continueOnError) throw new ScriptError(message, { cause: error });
+      if (!settings.continueOnError) throw new ScriptError(message, { cause: error, retryable: true });
       failures.push({ key: metadata.getEntityIdMap(row), error: message });
       continue;
     }
@@ -63,7 +63,7 @@ export async function writeTableChunk(
   return { written: update.changes.map((c) => c.entity), failures };
 }
 
-async function loadRange(script: DataScript, metadata: EntityMetadata, manager: EntityManager, task: ChunkTask, ctx: ScriptContext) {
+async function loadRange(script: DataScript, metadata: EntityMetadata, manager: EntityManager, task: ChunkWork, ctx: ScriptContext) {
   const alias = "row";
   const key = metadata.primaryColumns[0];
   let qb = manager.createQueryBuilder(metadata.target as never, alias);

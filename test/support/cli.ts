@@ -17,6 +17,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
   timeoutMs?: number;
+  /** Its own process group (a host of its own): `process.kill(-child.pid, signal)` reaches its whole tree. */
+  detached?: boolean;
 }
 
 /** Starts `data-script …` as a user would, in its own process. */
@@ -24,12 +26,12 @@ export function startCli(args: string[], options: CliOptions = {}): { child: Chi
   // CI is the test's to set: the embedded server never starts under CI without --embedded.
   const env: Record<string, string | undefined> = { ...process.env, FORCE_COLOR: "0", CI: undefined, ...options.env };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv, detached: options.detached });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
   child.stderr!.on("data", (d) => (stderr += d));
-  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
+  const timer = setTimeout(() => (options.detached ? killTree(child, "SIGKILL") : child.kill("SIGKILL")), options.timeoutMs ?? 120_000);
   const done = new Promise<CliResult>((resolve) => {
     child.on("close", (code, signal) => {
       clearTimeout(timer);
@@ -56,5 +58,14 @@ export async function waitFor(predicate: () => Promise<boolean> | boolean, timeo
   while (!(await holds())) {
     if (Date.now() > deadline) throw new Error("waitFor: timed out");
     await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+/** Signals a detached CLI's whole process group: its parent and its worker processes. */
+export function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // already gone
   }
 }

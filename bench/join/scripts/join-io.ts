@@ -1,0 +1,20 @@
+import { DataScript } from "typeorm-data-script";
+import { User } from "../../../entities/User";
+
+/**
+ * I/O-bound: the same update, and per chunk an afterSave that waits on an
+ * "external call" (a search index, a partner API) answering in 250 ms: most
+ * of each chunk's time is waiting, not CPU.
+ */
+export default class JoinIo extends DataScript<User> {
+  entity = User;
+  chunkSize = 1_000;
+
+  mutate(user: User) {
+    user.username = user.username.toUpperCase();
+  }
+
+  async afterSave() {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

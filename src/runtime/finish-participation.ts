@@ -1,0 +1,97 @@
+import type { RunRow } from "../ledger/ledger";
+import type { Dispatcher } from "./dispatcher";
+import type { RunContext } from "./run-context";
+import { settle } from "./outcome";
+import type { Participation } from "./participation";
+
+/** How often a participant whose own work is done looks whether the others are done too. */
+const WAIT_MS = 250;
+
+/**
+ * This participant's end. It records how it ended; then, unless it was
+ * interrupted or evicted, it stays (heartbeating, evicting the silent) until
+ * the run is finalised, so every host prints the run's outcome and totals.
+ * The last participant at work finalises the run, under the script's lock:
+ * exactly one does.
+ */
+export async function finishParticipation(args: { run: RunContext; runId: number; participant: number; participation: Participation; dispatcher: Dispatcher }): Promise<void> {
+  const { run, runId, participant, participation, dispatcher } = args;
+  const { ledger, summary, settings, loaded, hooks } = run;
+  try {
+    const interrupted = hooks.signal?.aborted === true;
+    let final: RunRow | undefined;
+    try {
+      if (participation.ended || dispatcher.evicted) return cutOff(args);
+      await ledger.leave(participant, dispatcher.failure ? "failed" : interrupted ? "left" : "finished", dispatcher.failure);
+      for (;;) {
+        final = await ledger.withScriptLock(loaded.name, () => finaliseIfLast(args));
+        if (final || interrupted || participation.ended) break;
+        await new Promise((r) => setTimeout(r, WAIT_MS));
+      }
+    } catch (error) {
+      await participation.cut(error);
+      return cutOff(args);
+    }
+    if (participation.lost) throw participation.lost;
+    if (!final) {
+      summary.status = "interrupted";
+      summary.message = interrupted
+        ? `interrupted: this participant left, in-flight chunks finished or rolled back; the others carry on with run #${runId}`
+        : participation.ended;
+      return;
+    }
+    summary.status = final.status === "running" ? "failed" : final.status;
+    if (final.status !== "completed") summary.message = final.error ?? undefined;
+    const participants = (await ledger.participants(runId)).length;
+    summary.run = {
+      scanned: Number(final.rows_scanned),
+      changed: Number(final.rows_changed),
+      inserted: Number(final.rows_inserted),
+      skipped: Number(final.rows_skipped),
+      conflicted: Number(final.rows_conflicted),
+      chunks: final.chunks_total,
+      participants,
+    };
+    if (settings.dryRun) summary.run = undefined;
+  } finally {
+    await participation.stop();
+  }
+}
+
+/**
+ * Evicted: it touches nothing more; the others carry the run. Cut off from a
+ * database that went away: the command fails with that error (the CLI says
+ * nothing is half-written and how to resume).
+ */
+function cutOff({ run, participation }: { run: RunContext; participation: Participation }): void {
+  if (participation.lost) throw participation.lost;
+  run.summary.status = "failed";
+  run.summary.message = participation.ended ?? `this participant (${participation.label}) was evicted; the others carry the run`;
+}
+
+/** Under the script's lock: the run as finalised (by this participant now, or by another), or undefined while others work on it. */
+async function finaliseIfLast(args: { run: RunContext; runId: number; participant: number; dispatcher: Dispatcher }): Promise<RunRow | undefined> {
+  const { run, runId, participant, dispatcher } = args;
+  const { ledger, summary, settings, loaded, hooks } = run;
+  const current = await ledger.run(runId);
+  if (!current || current.status !== "running") return current;
+  if (await ledger.othersAtWork(runId, participant)) return undefined;
+  let outcome: ReturnType<typeof settle>;
+  if (settings.dryRun) {
+    // A dry run rolls everything back: its chunks stay pending, and only its own dispatcher knows how it went.
+    outcome = settle({ name: loaded.name, interrupted: hooks.signal?.aborted === true, failure: dispatcher.failure, failedChunks: dispatcher.failedChunks, failedRows: summary.failedRows });
+  } else {
+    const left = await ledger.workLeft(runId);
+    const failure = current.stop_error ?? undefined;
+    outcome = settle({
+      name: loaded.name,
+      interrupted: !failure && left.pending + left.saved > 0,
+      failure,
+      failedChunks: await ledger.failedChunks(runId),
+      failedRows: await ledger.countOpenFailures(runId),
+    });
+  }
+  const counts = settings.dryRun ? summary : await ledger.counts(runId);
+  await ledger.finish(runId, outcome.status, counts, outcome.status === "completed" ? undefined : outcome.message, participant);
+  return ledger.run(runId);
+}

@@ -1,0 +1,19 @@
+import type { DataSource } from "typeorm";
+import type { ParticipantIdentity, RunLedger } from "../ledger/ledger";
+import type { LoadedScript } from "../script/load-script";
+import type { RunSettings } from "../settings/settings";
+import type { ChunkPool } from "./pool";
+import type { Progress } from "./progress";
+import type { RunSummary } from "./summary";
+
+/** Everything one participant's part in a run works with. */
+export interface RunContext {
+  settings: RunSettings;
+  loaded: LoadedScript;
+  dataSource: DataSource;
+  pool: ChunkPool;
+  ledger: RunLedger;
+  summary: RunSummary;
+  identity: ParticipantIdentity;
+  hooks: { progress: Progress; signal?: AbortSignal; log: (line: string) => void };
+}
