@@ -3,12 +3,14 @@
  * command of the CLI as a function (the CLI itself is a client of this file).
  */
 export { DataScript, type MutateResult, type ScriptContext } from "./script/data-script";
-export { bulkInsert, bulkUpdate, bulkUpsert, BulkWriteError, rememberLoaded } from "./bulk";
-export type { BulkInsertResult, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk";
+export { bulkDelete, bulkInsert, bulkUpdate, bulkUpsert, BulkWriteError, rememberLoaded } from "./bulk";
+export type { BulkDeleteResult, BulkInsertResult, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk";
 
 export { runScript, type RunHooks, type RunScriptOptions } from "./runtime/run-script";
 export { runPending, type RunPendingOptions } from "./runtime/run-pending";
-export { scriptStatuses, type ScriptStatus } from "./runtime/script-statuses";
+export { revertScript, type RevertOptions } from "./runtime/revert-script";
+export { pruneUndo, type PruneOptions } from "./runtime/prune-undo";
+export { checkScripts, scriptStatuses, type ParticipantStatus, type ScriptStatus } from "./runtime/script-statuses";
 export { createProgress, silentProgress, type Progress } from "./runtime/progress";
 export type { RunSummary } from "./runtime/summary";
 export { scaffoldScript } from "./runtime/scaffold-script";

@@ -25,6 +25,8 @@ export interface WorkerSettings {
   chunkTimeoutMs: number;
   /** Record rows whose mutate throws, skip them, and carry on. */
   continueOnError: boolean;
+  /** Keep before-images for `data-script revert` (unless the script says keepUndo = false). */
+  keepUndo: boolean;
   /** Stack traces map to the app's .ts lines. */
   sourceMaps: boolean;
 }
@@ -33,6 +35,8 @@ export interface WorkerSettings {
 interface TaskBase {
   runId: number;
   participant: number;
+  /** A revert: the run whose before-images its chunks restore. */
+  revertOf?: number;
 }
 
 /**
@@ -70,14 +74,18 @@ export interface ChunkSample {
 /** The row counts a run, a chunk and the ledger keep. */
 export interface RowCounts {
   scanned: number;
+  /** Rows updated (a revert: rows restored). */
   changed: number;
   inserted: number;
+  /** Rows left alone: mutate returned false, or (a revert) changed since by live traffic. */
   skipped: number;
   conflicted: number;
+  /** A revert: rows the run had inserted, deleted again. */
+  deleted: number;
 }
 
 export function zeroCounts(): RowCounts {
-  return { scanned: 0, changed: 0, inserted: 0, skipped: 0, conflicted: 0 };
+  return { scanned: 0, changed: 0, inserted: 0, skipped: 0, conflicted: 0, deleted: 0 };
 }
 
 export interface ChunkResult extends RowCounts {
@@ -100,6 +108,8 @@ export interface ChunkResult extends RowCounts {
   error?: ChunkError;
   /** Rows whose mutate threw (--continue-on-error), recorded in the ledger. */
   failedRows: number;
+  /** A revert: keys of the rows it skipped (changed since). */
+  skippedKeys?: unknown[];
   /** Wall time spent in the transaction (load → commit), ms. */
   ms: number;
 }

@@ -13,8 +13,8 @@ export interface ColumnCodec {
   name: string;
   /** Array type of the bind parameter, e.g. `integer[]`, `"public"."mood_enum"[]`. */
   paramType: string;
-  /** Expression reading the value from the unnest alias. */
-  read(alias: string): string;
+  /** Expression reading the value from the unnest alias (its field named `as`, by default the column's own name). */
+  read(alias: string, as?: string): string;
   encode(value: unknown): unknown;
 }
 
@@ -72,7 +72,7 @@ function buildCodec(column: ColumnMetadata): ColumnCodec {
       column,
       name,
       paramType: "text[]",
-      read: (alias) => `${alias}.${name}::${elementType}[]`,
+      read: (alias, as = name) => `${alias}.${as}::${elementType}[]`,
       encode: (value) => {
         const persisted = persist(value);
         return persisted == null ? null : prepareValue(persisted);
@@ -82,7 +82,7 @@ function buildCodec(column: ColumnMetadata): ColumnCodec {
   if (elementType === "json" || elementType === "jsonb") {
     // preparePersistentValue already JSON.stringifies; a text element keeps
     // node-pg from turning a JS array into a PostgreSQL array.
-    return { column, name, paramType: `${elementType}[]`, read: (alias) => `${alias}.${name}`, encode: persist };
+    return { column, name, paramType: `${elementType}[]`, read: (alias, as = name) => `${alias}.${as}`, encode: persist };
   }
   if (column.type === Boolean || elementType === "boolean") {
     // preparePersistentValue maps `Boolean` to 1/0 for other drivers' sake.
@@ -90,7 +90,7 @@ function buildCodec(column: ColumnMetadata): ColumnCodec {
       column,
       name,
       paramType: "boolean[]",
-      read: (alias) => `${alias}.${name}`,
+      read: (alias, as = name) => `${alias}.${as}`,
       encode: (value) => {
         const persisted = persist(value);
         return persisted == null ? persisted : persisted === true || persisted === 1 || persisted === "t" || persisted === "true";
@@ -101,7 +101,7 @@ function buildCodec(column: ColumnMetadata): ColumnCodec {
   // checks only costs time on the hot path), so they are passed through as they are.
   const simple = typeof column.type === "string" && column.type.startsWith("simple-"); // stored as text, encoded by TypeORM
   const encode = PASS_THROUGH_TYPES.has(elementType) && !simple && !column.transformer ? identity : persist;
-  return { column, name, paramType: `${elementType}[]`, read: (alias) => `${alias}.${name}`, encode };
+  return { column, name, paramType: `${elementType}[]`, read: (alias, as = name) => `${alias}.${as}`, encode };
 }
 
 const PASS_THROUGH_TYPES = new Set(["character varying", "text", "character", "citext", "uuid", "integer", "smallint", "bigint", "numeric", "double precision", "real"]);

@@ -44,3 +44,12 @@ export function beforeInsert<T extends ObjectLiteral>(qr: QueryRunner, metadata:
 export function afterInsert<T extends ObjectLiteral>(qr: QueryRunner, metadata: EntityMetadata, entities: T[]) {
   return broadcastEach(entities, (r, e) => qr.broadcaster.broadcastAfterInsertEvent(r, metadata, e, metadata.getEntityIdMap(e)));
 }
+
+/** `rows`: each entity with its row as loaded (remove() fires with the entity and its database row). */
+export function beforeRemove<T extends ObjectLiteral>(qr: QueryRunner, metadata: EntityMetadata, rows: { entity: T; databaseEntity: T }[]) {
+  return broadcastEach(rows, (r, x) => qr.broadcaster.broadcastBeforeRemoveEvent(r, metadata, x.entity, x.databaseEntity, metadata.getEntityIdMap(x.databaseEntity)));
+}
+
+export function afterRemove<T extends ObjectLiteral>(qr: QueryRunner, metadata: EntityMetadata, rows: { entity: T; databaseEntity: T }[]) {
+  return broadcastEach(rows, (r, x) => qr.broadcaster.broadcastAfterRemoveEvent(r, metadata, x.entity, x.databaseEntity, metadata.getEntityIdMap(x.databaseEntity)));
+}

@@ -1,5 +1,6 @@
 export { bulkInsert, type BulkInsertResult } from "./bulk-insert";
 export { bulkUpdate, type BulkUpdateOptions, type BulkUpdateResult } from "./bulk-update";
 export { bulkUpsert, type BulkUpsertOptions, type BulkUpsertResult } from "./bulk-upsert";
+export { bulkDelete, type BulkDeleteResult } from "./bulk-delete";
 export { BulkWriteError } from "./errors";
 export { rememberLoaded } from "./snapshots";

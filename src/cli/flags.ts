@@ -17,6 +17,7 @@ export interface Flags {
   chunkTimeout?: string | string[];
   embedded?: boolean | boolean[];
   join?: boolean | boolean[];
+  undo?: boolean | boolean[];
   lease?: string | string[];
   json?: boolean | boolean[];
   progress?: boolean | boolean[];
@@ -54,7 +55,14 @@ export function runOptions(flags: Flags): RunOptions {
     chunkTimeoutMs: last(flags.chunkTimeout),
     join: last(flags.join),
     lease: last(flags.lease),
+    noUndo: last(flags.undo) === false,
   };
+}
+
+/** A revert takes the run options that make sense for it (the rest are refused by the API as unknown). */
+export function revertOptions(flags: Flags): Omit<RunOptions, "force" | "chunkSize" | "continueOnError" | "noUndo"> {
+  const { force: _force, chunkSize: _chunkSize, continueOnError: _continueOnError, noUndo: _noUndo, ...options } = runOptions(flags);
+  return options;
 }
 
 export function isJson(flags: Flags): boolean {

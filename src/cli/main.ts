@@ -9,6 +9,9 @@ import {
   formatJson,
   formatStatuses,
   formatSummary,
+  checkScripts,
+  pruneUndo,
+  revertScript,
   runPending,
   runScript,
   scaffoldScript,
@@ -17,7 +20,7 @@ import {
   UsageError,
   type RunSummary,
 } from "..";
-import { isJson, runOptions, showsProgress, targetOptions, type Flags } from "./flags";
+import { isJson, revertOptions, runOptions, showsProgress, targetOptions, type Flags } from "./flags";
 import { withSignals } from "./signals";
 
 /** Entry point of the `data-script` bin; resolves to the process exit code. */
@@ -26,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   let verbose = argv.includes("--verbose");
   const parser = yargs(argv)
     .scriptName("data-script")
-    .usage("$0 <script> [--join] | run <script> | run --pending | status | check | new <name>")
+    .usage("$0 <script> [--join] | run <script> | run --pending | status | check | new <name> | revert <script> | prune --older-than <d>")
     .option("data-source", { alias: "d", type: "string", describe: "file exporting the TypeORM DataSource (default: package.json \"data-script\".dataSource, else ./ormconfig.ts)" })
     .option("scripts", { type: "string", describe: "folder of data scripts (default: package.json \"data-script\".scripts, else ./scripts)" })
     .option("workers", { type: "string", describe: "worker processes (default: available parallelism; 1 runs in-process)" })
@@ -42,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("chunk-timeout", { type: "string", describe: "per-chunk time limit, ms (default 300000)" })
     .option("join", { type: "boolean", default: false, describe: "start the run, or join the one in progress as another participant (another host)" })
     .option("lease", { type: "string", describe: "how long a silent participant keeps its place before the others evict it (default 60s)" })
+    .option("undo", { type: "boolean", default: true, describe: "keep before-images for revert (--no-undo: keep none)" })
     .option("embedded", { type: "boolean", default: false, describe: "use the embedded PostgreSQL even under CI (when the data source names no database)" })
     .option("json", { type: "boolean", default: false, describe: "print a machine-readable summary on stdout" })
     .option("progress", { type: "boolean", default: true, describe: "show progress (--no-progress to hide)" })
@@ -76,11 +80,34 @@ export async function main(argv: string[]): Promise<number> {
       () => undefined,
       async (args) => {
         const flags = args as unknown as Flags;
-        const statuses = await scriptStatuses({ ...targetOptions(flags), log: notices(flags) });
-        const open = statuses.filter((s) => s.status !== "completed");
-        if (isJson(flags)) console.log(formatJson({ ok: open.length === 0, open }));
+        const { ok, open } = await checkScripts({ ...targetOptions(flags), log: notices(flags) });
+        if (isJson(flags)) console.log(formatJson({ ok, open }));
         else console.log(open.length ? `not run yet or not completed:\n${formatStatuses(open)}` : "all data scripts completed");
-        exitCode = open.length ? EXIT.failed : EXIT.ok;
+        exitCode = ok ? EXIT.ok : EXIT.failed;
+      },
+    )
+    .command(
+      "revert <script>",
+      "undo the script's last run (or --run N) from its before-images",
+      (y) => y.positional("script", { type: "string", demandOption: true }).option("run", { type: "string", describe: "the run to undo (default: the script's last)" }),
+      async (args) => {
+        const flags = args as unknown as Flags & { run?: string };
+        exitCode = await withSignals(async (signal) => {
+          const summary = await revertScript({ ...revertOptions(flags), script: args.script as string, run: flags.run, signal, progress: progressFor(flags), log: notices(flags) });
+          print(flags, summary);
+          return exitCodeOf(summary);
+        });
+      },
+    )
+    .command(
+      "prune",
+      "delete the before-images of runs that finished long ago",
+      (y) => y.option("older-than", { type: "string", demandOption: true, describe: "e.g. 30d, 12h" }),
+      async (args) => {
+        const flags = args as unknown as Flags & { olderThan: string };
+        const pruned = await pruneUndo({ ...targetOptions(flags), olderThan: flags.olderThan, log: notices(flags) });
+        if (isJson(flags)) console.log(formatJson(pruned));
+        else console.log(`pruned the before-images of ${pruned.runs} run(s): ${pruned.rows} rows, ${(pruned.bytes / 1024 / 1024).toFixed(1)} MB`);
       },
     )
     .command(

@@ -89,6 +89,18 @@ function timeoutParams(timeouts: ChunkTimeouts): string[] {
   return [`${timeouts.lockTimeoutMs}ms`, `${timeouts.statementTimeoutMs}ms`];
 }
 
+/** What a saved chunk records of itself. */
+export interface SavedCounts {
+  rows: number;
+  changed: number;
+  inserted: number;
+  conflicted: number;
+  skipped?: number;
+  deleted?: number;
+  /** A revert: the keys of the rows it left alone. */
+  skippedKeys?: unknown[];
+}
+
 export class EvictedError extends Error {
   override name = "EvictedError";
 }
@@ -103,14 +115,14 @@ export async function markSaved(
   runId: number,
   chunkNo: number,
   participant: number,
-  counts: { rows: number; changed: number; inserted: number; conflicted: number },
+  counts: SavedCounts,
   /** Keys of the rows written, kept while afterSave is pending so whoever owes it can reload them. */
   afterSavePendingFor: unknown[] | null,
 ): Promise<void> {
   const rows = await sql(
     `UPDATE data_script_chunks SET status = $3, rows = $4, changed = $5, inserted = $6, conflicted = $7,
        attempts = attempts + 1, pid = $8, error = NULL, saved_at = now(), written_keys = $9::jsonb, saved_by = $10,
-       done_at = CASE WHEN $3 = 'done' THEN now() END
+       skipped = $11, deleted = $12, skipped_keys = $13::jsonb, done_at = CASE WHEN $3 = 'done' THEN now() END
      WHERE run_id = $1 AND chunk_no = $2
        AND EXISTS (SELECT 1 FROM data_script_participants WHERE id = $10 AND state = 'active')
      RETURNING chunk_no`,
@@ -125,6 +137,9 @@ export async function markSaved(
       process.pid,
       afterSavePendingFor ? JSON.stringify(afterSavePendingFor) : null,
       participant,
+      counts.skipped ?? 0,
+      counts.deleted ?? 0,
+      counts.skippedKeys?.length ? JSON.stringify(counts.skippedKeys) : null,
     ],
   );
   if (!rows.length) throw new EvictedError(`chunk ${chunkNo} not saved: this participant was evicted (silent for more than the lease); another one takes the chunk over`);

@@ -44,13 +44,20 @@ export async function deleteChunks(sql: Sql, runId: number): Promise<void> {
 
 /** A run's totals, summed over its settled chunks: what the run row records when it finishes. */
 export async function settledCounts(sql: Sql, runId: number): Promise<RowCounts> {
-  const [row] = await sql<{ scanned: string; changed: string; inserted: string; conflicted: string }>(
-    `SELECT coalesce(sum(rows), 0) AS scanned, coalesce(sum(changed), 0) AS changed,
-            coalesce(sum(inserted), 0) AS inserted, coalesce(sum(conflicted), 0) AS conflicted
+  const [row] = await sql<Record<keyof RowCounts, string>>(
+    `SELECT coalesce(sum(rows), 0) AS scanned, coalesce(sum(changed), 0) AS changed, coalesce(sum(inserted), 0) AS inserted,
+            coalesce(sum(skipped), 0) AS skipped, coalesce(sum(conflicted), 0) AS conflicted, coalesce(sum(deleted), 0) AS deleted
      FROM data_script_chunks WHERE run_id = $1 AND status = ANY($2::text[])`,
     [runId, SETTLED],
   );
-  return { scanned: Number(row.scanned), changed: Number(row.changed), inserted: Number(row.inserted), skipped: 0, conflicted: Number(row.conflicted) };
+  return {
+    scanned: Number(row.scanned),
+    changed: Number(row.changed),
+    inserted: Number(row.inserted),
+    skipped: Number(row.skipped),
+    conflicted: Number(row.conflicted),
+    deleted: Number(row.deleted),
+  };
 }
 
 /** A resumed run tries its failed chunks again, from their first attempt. */
@@ -90,4 +97,14 @@ export async function workLeft(sql: Sql, runId: number): Promise<WorkLeft> {
 export async function failedChunks(sql: Sql, runId: number): Promise<number> {
   const [row] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM data_script_chunks WHERE run_id = $1 AND status = 'failed'`, [runId]);
   return row.n;
+}
+
+/** The keys a revert's chunks left alone, in chunk order, up to `limit`. */
+export async function skippedKeys(sql: Sql, runId: number, limit: number): Promise<unknown[]> {
+  const rows = await sql<{ key: unknown }>(
+    `SELECT k.key FROM data_script_chunks c, jsonb_array_elements(c.skipped_keys) AS k(key)
+     WHERE c.run_id = $1 AND c.skipped_keys IS NOT NULL ORDER BY c.chunk_no LIMIT $2`,
+    [runId, limit],
+  );
+  return rows.map((r) => r.key);
 }

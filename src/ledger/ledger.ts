@@ -10,10 +10,11 @@ import {
   recordAttempt,
   setChunkTimeouts,
   type ChunkTimeouts,
+  type SavedCounts,
   type ClaimedChunk,
   type NoClaim,
 } from "./chunk-claims";
-import { chunksOf, deleteChunks, failedChunks, insertChunks, reopenFailedChunks, settledCounts, workLeft, type ChunkRange, type ChunkRow, type WorkLeft } from "./chunks";
+import { chunksOf, deleteChunks, failedChunks, insertChunks, reopenFailedChunks, settledCounts, skippedKeys, workLeft, type ChunkRange, type ChunkRow, type WorkLeft } from "./chunks";
 import { openLedgerConnection } from "./connection";
 import { claimFailures, countOpenFailures, openFailures, recordFailures, resolveFailures, type FailureRow, type RowFailure } from "./failures";
 import { lockScript, tryLockScript, unlockScript } from "./lock";
@@ -30,7 +31,8 @@ import {
   type ParticipantRow,
   type ParticipantState,
 } from "./participants";
-import { finishRun, latestRun, latestRuns, resumeRun, runById, setChunksTotal, startRun, stopRun, type RunRow } from "./runs";
+import { finishRun, latestRevert, latestRun, latestRuns, resumeRun, runById, setChunksTotal, startRun, stopRun, type RunRow } from "./runs";
+import { markReverted, planRevert, pruneUndo, saveUndo, undoImages, undoSize } from "./undo";
 import { ensureLedger } from "./schema";
 import { sqlFromManager, type Sql } from "./sql";
 import { decideStart, type ChunkStatus, type RunStatus, type StartDecision } from "./transitions";
@@ -47,7 +49,7 @@ export interface RunLedger {
   /** A live participant at work on any running run of the script. */
   someoneAtWork(script: string): Promise<boolean>;
   latest(script: string, dryRun?: boolean): Promise<RunRow | undefined>;
-  latestOfEach(): Promise<Map<string, RunRow>>;
+  latestOfEach(kind?: RunRow["kind"]): Promise<Map<string, RunRow>>;
   run(runId: number): Promise<RunRow | undefined>;
   /** Under the script's lock: decides from the latest run whether to skip, refuse, join, resume or start (transitions.ts), and acts on it. */
   startOrResume(fields: StartFields): Promise<{ decision: StartDecision; run?: RunRow }>;
@@ -77,6 +79,14 @@ export interface RunLedger {
   counts(runId: number): Promise<RowCounts>;
   /** Records how the run ended; with `by`, only if it is still running (exactly one finaliser). */
   finish(runId: number, status: RunStatus, counts: RowCounts, error?: string, by?: number): Promise<boolean>;
+  /** A revert's chunks, from the images the reverted run kept; how many. */
+  planRevert(revertRunId: number, ofRunId: number): Promise<number>;
+  undoSize(runId: number): Promise<{ chunks: number; rows: number; bytes: number }>;
+  /** Once a revert completed: the run it undid is `reverted`. */
+  markReverted(revertRunId: number): Promise<void>;
+  pruneUndo(olderThanMs: number): Promise<{ runs: number; rows: number; bytes: number }>;
+  /** The keys a revert's chunks skipped (live traffic changed those rows since), up to `limit`. */
+  skippedKeys(runId: number, limit: number): Promise<unknown[]>;
   /** Runs `work` under the script's lock (waiting for it): the last participant out finalises. */
   withScriptLock<T>(script: string, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -90,6 +100,9 @@ export interface StartFields {
   force: boolean;
   restart: boolean;
   join: boolean;
+  /** A revert of this run: decided from its latest revert, not from the script's latest run. */
+  revertOf?: number;
+  keepUndo?: boolean;
 }
 
 export interface ParticipantIdentity {
@@ -118,9 +131,11 @@ export interface ChunkLedger {
   claimFailures(ids: number[]): Promise<number[]>;
   resolveFailures(ids: number[]): Promise<void>;
   recordFailures(runId: number, chunkNo: number, failures: RowFailure[]): Promise<void>;
+  /** Keeps a chunk's before-images, in its transaction. */
+  saveUndo(runId: number, chunkNo: number, image: object, rows: number): Promise<void>;
+  undoImages(runId: number, chunkNo: number): Promise<object[]>;
 }
 
-export type SavedCounts = { rows: number; changed: number; inserted: number; conflicted: number };
 
 /** Opens the parent's ledger connection and creates the tables on first use. */
 export async function openRunLedger(options: PostgresOptions): Promise<RunLedger> {
@@ -148,10 +163,10 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
     unlock: (script) => unlockScript(sql, script),
     someoneAtWork,
     latest: (script, dryRun = false) => latestRun(sql, script, { dryRun }),
-    latestOfEach: () => latestRuns(sql),
+    latestOfEach: (kind) => latestRuns(sql, kind),
     run: (runId) => runById(sql, runId),
     async startOrResume(fields) {
-      const latest = await latestRun(sql, fields.script);
+      const latest = fields.revertOf === undefined ? await latestRun(sql, fields.script) : await latestRevert(sql, fields.script, fields.revertOf);
       const decision = decideStart(latest, await someoneAtWork(fields.script), fields);
       switch (decision.action) {
         case "skip":
@@ -190,6 +205,11 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
     countOpenFailures: (runId) => countOpenFailures(sql, runId),
     counts: (runId) => settledCounts(sql, runId),
     finish: (runId, status, counts, error, by) => finishRun(sql, runId, status, counts, error, by),
+    planRevert: (revertRunId, ofRunId) => planRevert(sql, revertRunId, ofRunId),
+    undoSize: (runId) => undoSize(sql, runId),
+    markReverted: (revertRunId) => markReverted(sql, revertRunId),
+    pruneUndo: (olderThanMs) => pruneUndo(sql, olderThanMs),
+    skippedKeys: (runId, limit) => skippedKeys(sql, runId, limit),
     async withScriptLock(script, work) {
       await lockScript(sql, script);
       try {
@@ -216,8 +236,10 @@ export function chunkLedger(manager: EntityManager): ChunkLedger {
     claimFailures: (ids) => claimFailures(sql, ids),
     resolveFailures: (ids) => resolveFailures(sql, ids),
     recordFailures: (runId, chunkNo, failures) => recordFailures(sql, runId, chunkNo, failures),
+    saveUndo: (runId, chunkNo, image, rows) => saveUndo(sql, runId, chunkNo, image, rows),
+    undoImages: (runId, chunkNo) => undoImages(sql, runId, chunkNo),
   };
 }
 
 export { EvictedError } from "./chunk-claims";
-export type { ChunkRange, ChunkRow, ChunkTimeouts, ClaimedChunk, FailureRow, NoClaim, ParticipantRow, RowFailure, RunRow, StartDecision, WorkLeft };
+export type { ChunkRange, ChunkRow, ChunkTimeouts, ClaimedChunk, FailureRow, NoClaim, ParticipantRow, RowFailure, RunRow, SavedCounts, StartDecision, WorkLeft };

@@ -16,6 +16,13 @@ export interface RunRow {
   rows_inserted: string;
   rows_skipped: string;
   rows_conflicted: string;
+  rows_deleted: string;
+  /** `apply`, or `revert` (then `reverts` is the run it undoes). */
+  kind: "apply" | "revert";
+  reverts: number | null;
+  /** The before-images: `kept` (revertible), `none`, `used` (reverted), `pruned`. */
+  undo: "kept" | "none" | "used" | "pruned";
+  reverted_by: number | null;
   chunks_total: number;
   workers: number;
   error: string | null;
@@ -27,31 +34,51 @@ export interface RunRow {
   finished_by: number | null;
 }
 
-
+/** The script's latest run that applied it (not a revert), real or dry. */
 export async function latestRun(sql: Sql, script: string, opts: { dryRun?: boolean } = {}): Promise<RunRow | undefined> {
   const rows = await sql<RunRow>(
-    `SELECT * FROM data_script_runs WHERE script = $1 AND dry_run = $2 ORDER BY id DESC LIMIT 1`,
+    `SELECT * FROM data_script_runs WHERE script = $1 AND dry_run = $2 AND kind = 'apply' ORDER BY id DESC LIMIT 1`,
     [script, opts.dryRun ?? false],
   );
   return rows[0];
 }
 
-/** Latest real (non-dry) run of every script. */
-export async function latestRuns(sql: Sql): Promise<Map<string, RunRow>> {
+/** The latest real revert of a given run. */
+export async function latestRevert(sql: Sql, script: string, of: number): Promise<RunRow | undefined> {
   const rows = await sql<RunRow>(
-    `SELECT DISTINCT ON (script) * FROM data_script_runs WHERE NOT dry_run ORDER BY script, id DESC`,
+    `SELECT * FROM data_script_runs WHERE script = $1 AND NOT dry_run AND kind = 'revert' AND reverts = $2 ORDER BY id DESC LIMIT 1`,
+    [script, of],
+  );
+  return rows[0];
+}
+
+/** Latest real (non-dry) run of every script, of the given kind. */
+export async function latestRuns(sql: Sql, kind: RunRow["kind"] = "apply"): Promise<Map<string, RunRow>> {
+  const rows = await sql<RunRow>(
+    `SELECT DISTINCT ON (script) * FROM data_script_runs WHERE NOT dry_run AND kind = $1 ORDER BY script, id DESC`,
+    [kind],
   );
   return new Map(rows.map((r) => [r.script, r]));
 }
 
 export async function startRun(
   sql: Sql,
-  fields: { script: string; checksum: string; dryRun: boolean; workers: number },
+  fields: { script: string; checksum: string; dryRun: boolean; workers: number; revertOf?: number; keepUndo?: boolean },
 ): Promise<RunRow> {
   const [row] = await sql<RunRow>(
-    `INSERT INTO data_script_runs (script, checksum, status, dry_run, workers, host, pid)
-     VALUES ($1, $2, 'running', $3, $4, $5, $6) RETURNING *`,
-    [fields.script, fields.checksum, fields.dryRun, fields.workers, hostname(), process.pid],
+    `INSERT INTO data_script_runs (script, checksum, status, dry_run, workers, host, pid, kind, reverts, undo)
+     VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+    [
+      fields.script,
+      fields.checksum,
+      fields.dryRun,
+      fields.workers,
+      hostname(),
+      process.pid,
+      fields.revertOf === undefined ? "apply" : "revert",
+      fields.revertOf ?? null,
+      fields.keepUndo && !fields.dryRun && fields.revertOf === undefined ? "kept" : "none",
+    ],
   );
   return row;
 }
@@ -85,9 +112,9 @@ export async function setChunksTotal(sql: Sql, id: number, total: number): Promi
 export async function finishRun(sql: Sql, id: number, status: RunStatus, counts: RowCounts, error?: string, by?: number): Promise<boolean> {
   const rows = await sql(
     `UPDATE data_script_runs SET status = $2, finished_at = now(), error = $3, finished_by = $9,
-       rows_scanned = $4, rows_changed = $5, rows_inserted = $6, rows_skipped = $7, rows_conflicted = $8
+       rows_scanned = $4, rows_changed = $5, rows_inserted = $6, rows_skipped = $7, rows_conflicted = $8, rows_deleted = $10
      WHERE id = $1 AND ($9::int IS NULL OR status = 'running') RETURNING id`,
-    [id, status, error ?? null, counts.scanned, counts.changed, counts.inserted, counts.skipped, counts.conflicted, by ?? null],
+    [id, status, error ?? null, counts.scanned, counts.changed, counts.inserted, counts.skipped, counts.conflicted, by ?? null, counts.deleted],
   );
   return rows.length > 0;
 }

@@ -5,7 +5,8 @@ import type { Sql } from "./sql";
  * (resumed runs keep their row); a chunk is one key range (table kind) or one
  * slice of the source (source kind), applied at most once; a failure is a row
  * or input whose mutate threw under --continue-on-error; a participant is one
- * process (one host's parent and its workers) working on a run.
+ * process (one host's parent and its workers) working on a run; an undo row is
+ * the before-images one chunk kept, for `data-script revert`.
  */
 export const LEDGER_DDL = `
 CREATE TABLE IF NOT EXISTS data_script_runs (
@@ -81,6 +82,24 @@ ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS stop_error text;
 ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS finished_by integer;
 ALTER TABLE data_script_chunks ADD COLUMN IF NOT EXISTS next_attempt_at timestamptz;
 ALTER TABLE data_script_chunks ADD COLUMN IF NOT EXISTS saved_by integer;
+-- Added with revert: a revert is a run too (kind 'revert', reverts = the run it undoes).
+ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'apply';
+ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS reverts integer;
+ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS undo text NOT NULL DEFAULT 'none';
+ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS reverted_by integer;
+ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS rows_deleted bigint NOT NULL DEFAULT 0;
+ALTER TABLE data_script_chunks ADD COLUMN IF NOT EXISTS skipped integer NOT NULL DEFAULT 0;
+ALTER TABLE data_script_chunks ADD COLUMN IF NOT EXISTS deleted integer NOT NULL DEFAULT 0;
+ALTER TABLE data_script_chunks ADD COLUMN IF NOT EXISTS skipped_keys jsonb;
+CREATE TABLE IF NOT EXISTS data_script_undo (
+  id         bigserial PRIMARY KEY,
+  run_id     integer NOT NULL REFERENCES data_script_runs (id) ON DELETE CASCADE,
+  chunk_no   integer NOT NULL,
+  image      jsonb NOT NULL,
+  rows       integer NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS data_script_undo_chunk ON data_script_undo (run_id, chunk_no);
 -- Claims look only at pending (and afterSave-owed) chunks: without these, each claim of a run of
 -- 500,000 chunks would walk past every chunk already done.
 CREATE INDEX IF NOT EXISTS data_script_chunks_pending ON data_script_chunks (run_id, chunk_no) WHERE status = 'pending';

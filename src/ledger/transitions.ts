@@ -8,6 +8,7 @@
  *   running     → interrupted  its last participant left (SIGINT/SIGTERM) with chunks still to do;
  *                              or found `running` with no participant alive (killed processes)
  *   failed / interrupted → running   resumed by the next `data-script <name>`
+ *   completed / failed / interrupted → reverted   a revert of it completed (its before-images used)
  * Chunk:
  *   pending → saved    data and ledger row committed in one transaction, by an active participant
  *   saved   → done     afterSave returned (or the script has none)
@@ -17,7 +18,7 @@
  *   active → finished | left | failed   its own end (all work done / interrupted / its error)
  *   active → evicted                    silent past the lease: another participant ended it
  */
-export type RunStatus = "running" | "completed" | "failed" | "interrupted";
+export type RunStatus = "running" | "completed" | "failed" | "interrupted" | "reverted";
 export type ChunkStatus = "pending" | "saved" | "done" | "failed";
 
 export const RESUMABLE: RunStatus[] = ["running", "failed", "interrupted"];
@@ -47,6 +48,7 @@ export type StartDecision =
  *   no                none                 any                 → start
  *   no                completed            — / --join          → skip
  *   no                completed            --force             → start
+ *   no                reverted             any                 → start
  *   no                running/failed/int.  — / --join          → resume (a running run nobody works on crashed)
  *   no                running/failed/int.  --restart/--force   → start, discarding the old run's progress
  */
@@ -56,7 +58,8 @@ export function decideStart(
   flags: { force: boolean; restart: boolean; join: boolean; dryRun: boolean },
 ): StartDecision {
   if (someoneAtWork) return flags.join && latest?.status === "running" && !flags.dryRun ? { action: "join", runId: latest.id } : { action: "locked" };
-  if (flags.dryRun || !latest) return { action: "start" };
+  // A reverted run is as good as none: asked for by name, the script runs again.
+  if (flags.dryRun || !latest || latest.status === "reverted") return { action: "start" };
   if (latest.status === "completed") return flags.force ? { action: "start" } : { action: "skip", runId: latest.id };
   return flags.force || flags.restart ? { action: "start", discard: latest.id } : { action: "resume", runId: latest.id };
 }

@@ -9,11 +9,15 @@ export function formatStatuses(statuses: ScriptStatus[]): string {
       const when = s.lastRunAt ? ` run #${s.lastRunId} ${s.lastRunAt}` : "";
       const rows = s.lastRunId ? `, ${s.rowsScanned} scanned, ${s.rowsChanged} changed, ${s.rowsInserted} inserted` : "";
       const changed = s.changedSinceRun ? "  (file changed since it ran)" : "";
+      const revert = s.lastRevert
+        ? `  (revert run #${s.lastRevert.runId} of run #${s.lastRevert.of}: ${s.lastRevert.status}, ${s.lastRevert.restored} restored, ${s.lastRevert.skipped} skipped, ${s.lastRevert.deleted} deleted)`
+        : "";
+      const revertible = s.revertible ? "  (revertible)" : "";
       const description = s.description ? `  — ${s.description}` : "";
       const participants = (s.participants ?? []).map(
         (p) => `\n${" ".repeat(width + 2)}  ${p.label}  ${p.state}, ${p.chunks} chunks, ${p.rows} rows, ${p.rowsPerSecond} rows/s, heartbeat ${p.silentFor} s ago`,
       );
-      return `${s.script.padEnd(width)}  ${s.status.padEnd(11)}${when}${rows}${changed}${description}${participants.join("")}`;
+      return `${s.script.padEnd(width)}  ${s.status.padEnd(11)}${when}${rows}${changed}${revertible}${revert}${description}${participants.join("")}`;
     })
     .join("\n");
 }

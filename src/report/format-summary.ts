@@ -8,17 +8,29 @@ export function formatSummary(s: RunSummary): string {
 
 function summaryLines(s: RunSummary): string {
   const lines: string[] = [];
-  const head = s.dryRun ? `${s.script}: dry run ${s.status} (rolled back, nothing saved)` : `${s.script}: ${s.status}`;
+  const what = s.revertOf !== undefined ? `revert of run #${s.revertOf} ` : "";
+  const head = s.dryRun ? `${s.script}: ${what}dry run ${s.status} (rolled back, nothing saved)` : `${s.script}: ${what}${s.status}`;
   lines.push(s.runId ? `${head} — run #${s.runId}${s.resumed ? " (resumed)" : s.joined ? " (joined)" : ""}` : head);
   if (s.status === "skipped" || s.status === "locked") {
     if (s.message) lines.push(`  ${s.message}`);
     return lines.join("\n");
   }
-  lines.push(
-    `  rows: ${s.scanned} scanned, ${s.changed} changed, ${s.inserted} inserted, ${s.skipped} skipped` +
-      (s.conflicted ? `, ${s.conflicted} skipped because their version changed meanwhile` : "") +
-      (s.failedRows ? `, ${s.failedRows} failed` : ""),
-  );
+  if (s.revertOf !== undefined) {
+    lines.push(
+      `  rows: ${s.scanned} in the before-images, ${s.changed} ${s.dryRun ? "would be " : ""}restored, ` +
+        `${s.skipped} skipped (changed since the run: left as they are), ${s.deleted} ${s.dryRun ? "would be " : ""}deleted (inserted by the run)`,
+    );
+    if (s.skippedKeys?.length) {
+      const shown = s.skippedKeys.slice(0, 10).map((k) => JSON.stringify(k)).join(", ");
+      lines.push(`  skipped: ${shown}${s.skipped > 10 ? `, … (--json lists ${Math.min(s.skipped, s.skippedKeys.length)})` : ""}`);
+    }
+  } else {
+    lines.push(
+      `  rows: ${s.scanned} scanned, ${s.changed} changed, ${s.inserted} inserted, ${s.skipped} skipped` +
+        (s.conflicted ? `, ${s.conflicted} skipped because their version changed meanwhile` : "") +
+        (s.failedRows ? `, ${s.failedRows} failed` : ""),
+    );
+  }
   lines.push(`  chunks: ${s.chunks} of ${s.chunksTotal}, workers: ${s.workers} (${s.pids.length} process${s.pids.length === 1 ? "" : "es"})`);
   lines.push(`  time: ${(s.wallMs / 1000).toFixed(2)} s wall, ${(s.jobMs / 1000).toFixed(2)} s job, ${Math.round(s.rowsPerSecond)} rows/s`);
   if (s.run && s.run.participants > 1) {

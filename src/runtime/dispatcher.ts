@@ -54,13 +54,13 @@ export class Dispatcher {
   }
 
   /** Pull until the ledger has nothing left for this participant, the run stops, or it is interrupted. */
-  async pull(what: "any" | "afterSave" = "any"): Promise<void> {
+  async pull(what: "any" | "afterSave" = "any", revertOf?: number): Promise<void> {
     const { runId, participant } = this.options;
     this.drained = false;
     while (!this.stopped && !this.drained) {
       while (this.inFlight.size < this.pool.size && !this.stopped && !this.drained && Date.now() >= this.idleUntil) {
         const includeMine = this.owedMine && this.inFlight.size === 0;
-        this.track(this.run({ kind: "next", runId, participant, what, includeMine }));
+        this.track(this.run({ kind: "next", runId, participant, what, includeMine, revertOf }));
         if (this.options.pauseMs) await sleep(this.options.pauseMs);
       }
       if (this.inFlight.size) await Promise.race(this.inFlight);

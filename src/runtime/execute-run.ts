@@ -1,6 +1,7 @@
 import { postgresOptions } from "../database/postgres-options";
 import { openRunLedger, type FailureRow, type RunRow } from "../ledger/ledger";
 import type { GivenChunkTask } from "../messages";
+import { UsageError } from "../errors";
 import { isSourceScript, type ScriptContext } from "../script/data-script";
 import { Dispatcher } from "./dispatcher";
 import { finishParticipation } from "./finish-participation";
@@ -27,16 +28,24 @@ export async function executeRun(run: RunContext): Promise<void> {
     held = false;
   };
   try {
-    const { force, restart, workers, dryRun, join } = settings;
-    const started = await ledger.startOrResume({ script: loaded.name, checksum: loaded.checksum, dryRun, workers, force, restart, join });
+    const { force, restart, workers, dryRun, join, keepUndo } = settings;
+    const revertOf = run.revert ? await revertTarget(run) : undefined;
+    if (revertOf === null) return;
+    const checksum = loaded.checksum;
+    const started = await ledger.startOrResume({ script: loaded.name, checksum, dryRun, workers, force, restart, join, revertOf, keepUndo: keepUndo && loaded.script.keepUndo !== false });
     const { decision } = started;
     if (decision.action === "locked") return await locked(run);
     if (decision.action === "skip") {
-      const message = join ? `already completed (run #${decision.runId}): nothing to join` : `already completed (run #${decision.runId}); pass --force to run it again`;
+      const message = revertOf
+        ? `run #${revertOf} was already reverted (by run #${decision.runId}): nothing to do`
+        : join
+          ? `already completed (run #${decision.runId}): nothing to join`
+          : `already completed (run #${decision.runId}); pass --force to run it again`;
       Object.assign(summary, { runId: decision.runId, status: "skipped", message });
       return;
     }
     const runRow = started.run!;
+    summary.revertOf = revertOf;
     summary.runId = runRow.id;
     summary.resumed = decision.action === "resume";
     summary.joined = decision.action === "join";
@@ -61,7 +70,10 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
     log: (...args) => console.error(`[${loaded.name}]`, ...args),
   };
   let total = runRow.chunks_total;
-  if (!source && first) {
+  const revertOf = summary.revertOf;
+  if (first && revertOf !== undefined) {
+    await ledger.setChunksTotal(runId, (total = await ledger.planRevert(runId, revertOf)));
+  } else if (!source && first) {
     const ranges = await planKeyRanges(dataSource, script, parentCtx, settings.chunkSize);
     await ledger.plan(runId, ranges);
     await ledger.setChunksTotal(runId, (total = ranges.length));
@@ -70,7 +82,7 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
   if (!source) await release();
   summary.chunksTotal = total;
   // The chunks themselves only where the parent hands them out (a run of 500,000 chunks is pulled, not listed).
-  const chunks = source || settings.dryRun ? await ledger.chunks(runId) : [];
+  const chunks = (source && revertOf === undefined) || settings.dryRun ? await ledger.chunks(runId) : [];
   // The parent holds no connection pool while the workers write (a source-kind parent reads the source through it).
   if (!source) await dataSource.destroy();
 
@@ -102,12 +114,17 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
   hooks.progress.start(loaded.name, summary.chunksTotal, settings.workers);
   try {
     // Rows that failed under --continue-on-error in an earlier attempt: retried first.
-    if (!settings.dryRun && (first || summary.resumed)) {
+    if (!settings.dryRun && revertOf === undefined && (first || summary.resumed)) {
       for (const [chunkNo, failures] of groupByChunk(await ledger.openFailures(runId))) {
         if (!(await dispatcher.submit({ kind: "given", runId, participant, chunkNo, lo: null, hi: null, retryFailures: failures }))) break;
       }
     }
-    if (source) {
+    if (revertOf !== undefined && settings.dryRun) {
+      for (const chunk of chunks) if (!(await dispatcher.submit({ ...given(runId, participant, chunk), revertOf }))) break;
+      await dispatcher.drain();
+    } else if (revertOf !== undefined) {
+      await dispatcher.pull("any", revertOf);
+    } else if (source) {
       await streamSource({ script, ctx: parentCtx, chunkSize: settings.chunkSize ?? script.chunkSize, runId, participant, chunks, ledger, dispatcher, summary, progress: hooks.progress });
       await dispatcher.drain();
       // afterSave owed from an earlier attempt of the run (pulled: nothing else is to be claimed).
@@ -129,6 +146,29 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
 
 function given(runId: number, participant: number, chunk: { chunk_no: number; lo: string | null; hi: string | null }): GivenChunkTask {
   return { kind: "given", runId, participant, chunkNo: chunk.chunk_no, lo: chunk.lo, hi: chunk.hi };
+}
+
+/**
+ * The run a revert undoes: the one asked for (--run N), else the script's last
+ * real run. Null when there is nothing to do (the summary says why); a run
+ * that kept no before-images is refused.
+ */
+async function revertTarget(run: RunContext): Promise<number | null> {
+  const { ledger, loaded, summary } = run;
+  const asked = run.revert!.run;
+  const target = asked === undefined ? await ledger.latest(loaded.name) : await ledger.run(asked);
+  if (!target || target.script !== loaded.name || target.kind !== "apply" || target.dry_run) {
+    throw new UsageError(asked === undefined ? `${loaded.name} has no run to revert` : `run #${asked} is not a run of ${loaded.name}`);
+  }
+  if (target.status === "reverted") {
+    Object.assign(summary, { runId: target.reverted_by, revertOf: target.id, status: "skipped", message: `run #${target.id} was already reverted (by run #${target.reverted_by}): nothing to do` });
+    return null;
+  }
+  if (target.undo !== "kept") {
+    const why = target.undo === "pruned" ? "its before-images were pruned" : "it kept no before-images (keepUndo = false, --no-undo, or a dry run)";
+    throw new UsageError(`run #${target.id} of ${loaded.name} cannot be reverted: ${why}`);
+  }
+  return target.id;
 }
 
 /**

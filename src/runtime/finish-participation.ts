@@ -3,6 +3,7 @@ import type { Dispatcher } from "./dispatcher";
 import type { RunContext } from "./run-context";
 import { settle } from "./outcome";
 import type { Participation } from "./participation";
+import { SKIPPED_KEYS_SHOWN } from "./summary";
 
 /** How often a participant whose own work is done looks whether the others are done too. */
 const WAIT_MS = 250;
@@ -40,7 +41,7 @@ export async function finishParticipation(args: { run: RunContext; runId: number
         : participation.ended;
       return;
     }
-    summary.status = final.status === "running" ? "failed" : final.status;
+    summary.status = final.status === "running" ? "failed" : final.status === "reverted" ? "completed" : final.status;
     if (final.status !== "completed") summary.message = final.error ?? undefined;
     const participants = (await ledger.participants(runId)).length;
     summary.run = {
@@ -49,10 +50,12 @@ export async function finishParticipation(args: { run: RunContext; runId: number
       inserted: Number(final.rows_inserted),
       skipped: Number(final.rows_skipped),
       conflicted: Number(final.rows_conflicted),
+      deleted: Number(final.rows_deleted),
       chunks: final.chunks_total,
       participants,
     };
     if (settings.dryRun) summary.run = undefined;
+    else if (summary.revertOf !== undefined) summary.skippedKeys = await ledger.skippedKeys(runId, SKIPPED_KEYS_SHOWN);
   } finally {
     await participation.stop();
   }
@@ -92,6 +95,8 @@ async function finaliseIfLast(args: { run: RunContext; runId: number; participan
     });
   }
   const counts = settings.dryRun ? summary : await ledger.counts(runId);
-  await ledger.finish(runId, outcome.status, counts, outcome.status === "completed" ? undefined : outcome.message, participant);
+  const finalised = await ledger.finish(runId, outcome.status, counts, outcome.status === "completed" ? undefined : outcome.message, participant);
+  // A completed revert marks the run it undid `reverted` (its before-images used): a second revert has nothing to do.
+  if (finalised && current.kind === "revert" && outcome.status === "completed" && !settings.dryRun) await ledger.markReverted(runId);
   return ledger.run(runId);
 }

@@ -15,5 +15,7 @@ export interface RunContext {
   ledger: RunLedger;
   summary: RunSummary;
   identity: ParticipantIdentity;
+  /** A revert: of the given run, or (no run) of the script's last one. */
+  revert?: { run?: number };
   hooks: { progress: Progress; signal?: AbortSignal; log: (line: string) => void };
 }

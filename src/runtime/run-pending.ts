@@ -2,7 +2,7 @@ import { openTarget } from "../database/target";
 import { listScripts, loadScript } from "../script/load-script";
 import { resolveRunSettings, type RunOptions } from "../settings/settings";
 import { runOnTarget, scriptsFolder, withDefaults, type RunHooks } from "./run-script";
-import { statusesOn } from "./script-statuses";
+import { settled, statusesOn } from "./script-statuses";
 import { succeeded, type RunSummary } from "./summary";
 
 export interface RunPendingOptions extends RunOptions, RunHooks {
@@ -24,7 +24,10 @@ export async function runPending(options: RunPendingOptions = {}): Promise<RunSu
   const target = await openTarget({ ...settings, log: hooks.log });
   try {
     const statuses = await statusesOn(settings, scripts, target, false);
-    const todo = scripts.filter((entry) => statuses.find((s) => s.script === entry.name)?.status !== "completed");
+    for (const s of statuses.filter((x) => x.status === "reverted")) {
+      hooks.log(`${s.script}: left alone — run #${s.lastRunId} was reverted and the file is unchanged since; change it (a fixed version) or run it by name to apply it again`);
+    }
+    const todo = scripts.filter((entry) => !settled(statuses.find((s) => s.script === entry.name) ?? { status: "pending" }));
     const summaries: RunSummary[] = [];
     for (const entry of todo) {
       const summary = await runOnTarget(settings, loadScript(entry), target, hooks);

@@ -12,6 +12,7 @@ import { loadScript, resolveScript, type LoadedScript, type ScriptEntry } from "
 import { resolveRunSettings, type RunOptions, type RunSettings } from "../settings/settings";
 import { executeRun } from "./execute-run";
 import { createPool } from "./pool";
+import type { RunContext } from "./run-context";
 import { silentProgress, type Progress } from "./progress";
 import { emptySummary, type RunSummary } from "./summary";
 
@@ -62,7 +63,13 @@ export function withDefaults(hooks: RunHooks): Required<Omit<RunHooks, "signal">
 }
 
 /** One run of a loaded script on a database already chosen (run --pending runs several on one). */
-export async function runOnTarget(settings: RunSettings, loaded: LoadedScript, target: Target, hooks: RunHooks): Promise<RunSummary> {
+export async function runOnTarget(
+  settings: RunSettings,
+  loaded: LoadedScript,
+  target: Target,
+  hooks: RunHooks,
+  revert?: RunContext["revert"],
+): Promise<RunSummary> {
   const started = Date.now();
   const summary = emptySummary(loaded.name, settings.dryRun, settings.workers);
   const identity = participantIdentity(settings.workers);
@@ -80,7 +87,7 @@ export async function runOnTarget(settings: RunSettings, loaded: LoadedScript, t
       throw error;
     }
     try {
-      await executeRun({ settings, loaded, dataSource, pool, ledger, summary, identity, hooks: withDefaults(hooks) });
+      await executeRun({ settings, loaded, dataSource, pool, ledger, summary, identity, revert, hooks: withDefaults(hooks) });
       summary.wallMs = Date.now() - started;
       return summary;
     } finally {
@@ -104,6 +111,7 @@ function workerSettings(settings: RunSettings, entry: ScriptEntry, target: Targe
     statementTimeoutMs: settings.statementTimeoutMs,
     chunkTimeoutMs: settings.chunkTimeoutMs,
     continueOnError: settings.continueOnError,
+    keepUndo: settings.keepUndo,
     sourceMaps: settings.verbose,
   };
 }

@@ -12,9 +12,17 @@ export interface ScriptStatus {
   script: string;
   /** The script class's `static description`, or why the file could not be loaded. */
   description: string | null;
-  status: "pending" | "running" | "completed" | "failed" | "interrupted";
+  /**
+   * `reverted`: its last run was undone and its file is unchanged since (run --pending leaves it
+   * alone: running it again would re-apply the mistake); once the file changes it is `pending` again.
+   */
+  status: "pending" | "running" | "completed" | "failed" | "interrupted" | "reverted";
   /** The file changed since its last run. */
   changedSinceRun: boolean;
+  /** Its last run kept before-images that `data-script revert` can undo it with. */
+  revertible: boolean;
+  /** The last revert of the script: which run it undid, how it went, what it did. */
+  lastRevert?: { runId: number; of: number; status: string; restored: number; skipped: number; deleted: number };
   lastRunId: number | null;
   lastRunAt: string | null;
   rowsScanned: number;
@@ -50,6 +58,20 @@ export async function scriptStatuses(options: TargetOptions & Pick<RunHooks, "lo
   }
 }
 
+/**
+ * `check`: every script completed, or reverted and unchanged since (what
+ * `run --pending` would leave alone); `open` lists the others.
+ */
+export async function checkScripts(options: TargetOptions & Pick<RunHooks, "log"> = {}): Promise<{ ok: boolean; open: ScriptStatus[] }> {
+  const open = (await scriptStatuses(options)).filter((s) => !settled(s));
+  return { ok: open.length === 0, open };
+}
+
+/** Nothing for `run --pending` to do: completed, or reverted with its file unchanged. */
+export function settled(status: Pick<ScriptStatus, "status">): boolean {
+  return status.status === "completed" || status.status === "reverted";
+}
+
 /** `describe`: load each script for its description (status does; run --pending need not). */
 export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[], target: Target, describeScripts = true): Promise<ScriptStatus[]> {
   // Connecting through the DataSource runs what it asks for on start (migrations), as a run would.
@@ -58,16 +80,34 @@ export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[
   const ledger = await openRunLedger(postgresOptions(target.dataSource));
   try {
     const runs = await ledger.latestOfEach();
+    const reverts = await ledger.latestOfEach("revert");
     const statuses: ScriptStatus[] = [];
     for (const { name, file } of scripts) {
       const run = runs.get(name);
       const participants = run?.status === "running" ? await ledger.participants(run.id) : [];
       const crashed = run?.status === "running" && !participants.some((p) => p.state === "active" && p.live);
+      const changedSinceRun = run ? run.checksum !== checksumOf(file) : false;
+      const revert = reverts.get(name);
+      let status: ScriptStatus["status"] = crashed ? "interrupted" : run?.status ?? "pending";
+      if (status === "reverted" && changedSinceRun) status = "pending"; // a fixed version
       statuses.push({
         script: name,
         description: describeScripts ? describe({ name, file }) : null,
-        status: crashed ? "interrupted" : run?.status ?? "pending",
-        changedSinceRun: run ? run.checksum !== checksumOf(file) : false,
+        status,
+        changedSinceRun,
+        revertible: run?.undo === "kept" && ["completed", "failed", "interrupted"].includes(status),
+        ...(revert
+          ? {
+              lastRevert: {
+                runId: revert.id,
+                of: revert.reverts!,
+                status: revert.status,
+                restored: Number(revert.rows_changed),
+                skipped: Number(revert.rows_skipped),
+                deleted: Number(revert.rows_deleted),
+              },
+            }
+          : {}),
         lastRunId: run?.id ?? null,
         lastRunAt: run ? (run.finished_at ?? run.started_at).toISOString() : null,
         rowsScanned: Number(run?.rows_scanned ?? 0),

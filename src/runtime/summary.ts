@@ -30,7 +30,14 @@ export interface RunSummary extends RowCounts {
    * participant's share of it: the same numbers when it worked alone).
    */
   run?: RowCounts & { chunks: number; participants: number };
+  /** A revert: the run it undid (changed = rows restored, skipped = rows changed since, deleted = inserted rows removed). */
+  revertOf?: number;
+  /** A revert: the keys of the rows it left alone because live traffic changed them since (at most 10,000). */
+  skippedKeys?: unknown[];
 }
+
+/** How many keys of skipped rows a revert's summary lists (the ledger keeps them all). */
+export const SKIPPED_KEYS_SHOWN = 10_000;
 
 export function emptySummary(script: string, dryRun: boolean, workers: number): RunSummary {
   return {
@@ -60,6 +67,11 @@ export function addChunk(summary: RunSummary, result: ChunkResult): void {
   summary.inserted += result.inserted;
   summary.skipped += result.skipped;
   summary.conflicted += result.conflicted;
+  summary.deleted += result.deleted;
+  if (result.skippedKeys?.length) {
+    summary.skippedKeys ??= [];
+    for (const key of result.skippedKeys) if (summary.skippedKeys.length < SKIPPED_KEYS_SHOWN) summary.skippedKeys.push(key);
+  }
   summary.failedRows += result.failedRows;
   summary.chunks++;
   if (!summary.pids.includes(result.pid)) summary.pids.push(result.pid);

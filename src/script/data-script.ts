@@ -35,6 +35,8 @@ export abstract class DataScript<T extends ObjectLiteral = ObjectLiteral, Input 
   lock = false;
   /** Source kind: upsert on this unique key instead of inserting. */
   upsertOn?: string[];
+  /** Keep before-images so `data-script revert` can undo a run (false: this script's runs cannot be reverted). */
+  keepUndo = true;
   /** Per-chunk `SET LOCAL lock_timeout` / `statement_timeout`, in ms. */
   lockTimeoutMs?: number;
   statementTimeoutMs?: number;

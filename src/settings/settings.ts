@@ -49,6 +49,8 @@ export interface RunOptions extends TargetOptions {
   join?: boolean;
   /** How long a silent participant keeps its place before another evicts it: ms, or "60s", "500ms", "2m". */
   lease?: number | string;
+  /** Keep no before-images for this run (it cannot be reverted). */
+  noUndo?: boolean;
 }
 
 export const DEFAULTS = {
@@ -87,6 +89,8 @@ export interface RunSettings extends TargetSettings {
   maxRetries: number;
   join: boolean;
   leaseMs: number;
+  /** Before-images are kept (for revert) unless --no-undo; a script can also opt out (keepUndo = false). */
+  keepUndo: boolean;
 }
 
 const TARGET_KEYS: (keyof TargetOptions)[] = ["dataSource", "scripts", "embedded", "cwd", "verbose"];
@@ -106,6 +110,7 @@ const RUN_KEYS: (keyof RunOptions)[] = [
   "maxRetries",
   "join",
   "lease",
+  "noUndo",
 ];
 
 /** The CLI flag each option is, for messages. */
@@ -151,6 +156,7 @@ export function resolveRunSettings(options: RunOptions): RunSettings {
     maxRetries: options.maxRetries === undefined ? DEFAULTS.maxRetries : wholeNumber(options.maxRetries, "maxRetries"),
     join: options.join ?? false,
     leaseMs: options.lease === undefined ? DEFAULTS.leaseMs : duration(options.lease, "lease"),
+    keepUndo: !(options.noUndo ?? false),
   };
 }
 
@@ -187,14 +193,15 @@ function milliseconds(value: unknown, option: string): number | undefined {
   return Number(value);
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** A duration: milliseconds as a number, or a string such as "60s", "500ms", "2m" (a bare number is seconds). */
-function duration(value: unknown, option: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(value).trim());
+/** A duration: milliseconds as a number, or a string such as "60s", "500ms", "2m", "30d" (a bare number is seconds). */
+export function duration(value: unknown, option: string, atLeastMs = 1_000): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(String(value).trim());
   const ms = typeof value === "number" ? value : match ? Number(match[1]) * UNITS[match[2] ?? "s"] : NaN;
-  if (!Number.isFinite(ms) || ms < 1_000) {
-    throw new UsageError(`${flag(option)} must be a duration of at least 1s, such as 60s, 500ms or 2m; got "${String(value)}"`);
+  if (!Number.isFinite(ms) || ms < atLeastMs) {
+    const least = atLeastMs ? `of at least ${atLeastMs / 1000}s` : "";
+    throw new UsageError(`${flag(option)} must be a duration ${least}${least ? ", " : ""}such as 60s, 500ms, 2m or 30d; got "${String(value)}"`);
   }
   return Math.round(ms);
 }

@@ -1,27 +1,18 @@
-import type { DataSource, EntityManager, ObjectLiteral } from "typeorm";
+import type { EntityManager, ObjectLiteral } from "typeorm";
 import { loadByKeys } from "../bulk/load";
 import { classifyError } from "../database/classify-error";
-import { chunkLedger, EvictedError, type ChunkTimeouts, type NoClaim } from "../ledger/ledger";
-import { emptyChunkResult, type ChunkResult, type ChunkTask, type GivenChunkTask, type NextTask, type WorkerSettings } from "../messages";
-import { isSourceScript, type DataScript, type ScriptContext } from "../script/data-script";
+import { chunkLedger, EvictedError, type NoClaim } from "../ledger/ledger";
+import { emptyChunkResult, type ChunkResult, type ChunkTask, type GivenChunkTask, type NextTask } from "../messages";
+import { isSourceScript, type ScriptContext } from "../script/data-script";
+import { imageRows, undoImage } from "../undo/undo-image";
 import { inChunkTransaction } from "./chunk-transaction";
 import { errorMessage, type ChunkWork, type ChunkWrite } from "./chunk-write";
 import { explainDataError } from "./explain-data-error";
 import { writeSourceChunk } from "./source-chunk";
+import { revertChunk } from "./revert-chunk";
 import { writeTableChunk } from "./table-chunk";
+import type { WorkerState } from "./worker-state";
 
-/** A worker's long-lived state: its DataSource, its script instance (set up once) and the run's settings. */
-export interface WorkerState {
-  dataSource: DataSource;
-  script: DataScript;
-  workerId: number;
-  log: (...args: unknown[]) => void;
-  settings: WorkerSettings;
-  /** The chunk transaction's lock and statement timeouts, the run's or the script's own. */
-  timeouts: ChunkTimeouts;
-  /** Runs the script's setup once (before the worker's first chunk); rejects, every time, if it threw. */
-  ready: () => Promise<void>;
-}
 
 class DryRunRollback extends Error {}
 
@@ -69,7 +60,7 @@ async function executeChunk(state: WorkerState, task: ChunkTask, given: ChunkWor
   }
   result.ms = Date.now() - started;
   if (result.outcome !== "saved" || !work) return result;
-  if (settings.dryRun || !script.afterSave) {
+  if (settings.dryRun || !script.afterSave || task.revertOf !== undefined) {
     result.outcome = settings.dryRun ? "saved" : "done";
     return result;
   }
@@ -104,10 +95,18 @@ async function writeChunk(state: WorkerState, task: ChunkTask, work: ChunkWork, 
   const { runId } = task;
   const ledger = chunkLedger(manager);
   const metadata = dataSource.getMetadata(script.entity);
+  if (task.revertOf !== undefined) {
+    await revertChunk(state, task, task.revertOf, work, manager, result);
+    return rollBackIfDry(state, []);
+  }
   const ctx = contextFor(state, work, manager);
   const write: ChunkWrite = isSourceScript(script)
     ? await writeSourceChunk(script, metadata, manager, work, ctx, result, settings)
     : await writeTableChunk(script, metadata, manager, work, ctx, result, settings);
+  if (state.keepUndo && !settings.dryRun && write.undo) {
+    const image = undoImage(metadata, write.undo);
+    if (image) await ledger.saveUndo(runId, work.chunkNo, image, imageRows(image));
+  }
 
   result.failedRows = write.failures.length;
   if (work.retryFailures) {
@@ -119,11 +118,13 @@ async function writeChunk(state: WorkerState, task: ChunkTask, work: ChunkWork, 
     const counts = { rows: result.scanned, changed: result.changed, inserted: result.inserted, conflicted: result.conflicted };
     await ledger.markSaved(runId, work.chunkNo, task.participant, counts, pendingKeys);
   }
-  if (settings.dryRun) {
-    result.outcome = "saved";
-    throw new DryRunRollback();
-  }
-  return write.written;
+  return rollBackIfDry(state, write.written);
+}
+
+/** A dry run's chunk did everything a real one does, ledger marks included: now it rolls back. */
+function rollBackIfDry(state: WorkerState, written: ObjectLiteral[]): ObjectLiteral[] {
+  if (state.settings.dryRun) throw new DryRunRollback();
+  return written;
 }
 
 async function afterSave(state: WorkerState, task: ChunkTask, work: ChunkWork, written: ObjectLiteral[], result: ChunkResult): Promise<ChunkResult> {

@@ -4,7 +4,8 @@ import { loadDataSource } from "../database/load-data-source";
 import type { ChunkResult, ChunkTask, WorkerSettings } from "../messages";
 import { loadScriptFile } from "../script/load-script";
 import { chunkTimeouts } from "../settings/settings";
-import { executeTask, type WorkerState } from "./chunk-executor";
+import { executeTask } from "./chunk-executor";
+import type { WorkerState } from "./worker-state";
 import { ScriptError } from "./chunk-write";
 import { installTimestamptzParser } from "./timestamptz-parser";
 
@@ -80,7 +81,8 @@ async function initialise(): Promise<WorkerState> {
         throw new ScriptError(`setup() threw in worker ${workerId}, before any of its chunks started: ${(error as Error)?.message ?? String(error)}`, { cause: error });
       }
     })());
-  return { dataSource, script, workerId, log, settings: current, timeouts: chunkTimeouts(current, script), ready };
+  const keepUndo = current.keepUndo && script.keepUndo !== false;
+  return { dataSource, script, workerId, log, settings: current, timeouts: chunkTimeouts(current, script), ready, keepUndo };
 }
 
 export async function runChunk(task: ChunkTask): Promise<ChunkResult> {

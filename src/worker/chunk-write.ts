@@ -1,5 +1,5 @@
 import type { EntityMetadata, ObjectLiteral } from "typeorm";
-import { describeKey } from "../bulk/change-set";
+import { describeKey, type RowChange } from "../bulk/change-set";
 import type { RowFailure } from "../ledger/ledger";
 import type { ChunkSample } from "../messages";
 
@@ -19,6 +19,8 @@ export interface ChunkWork {
 export interface ChunkWrite {
   written: ObjectLiteral[];
   failures: RowFailure[];
+  /** What the before-images are taken from: the rows updated (with their state before) and the rows inserted. */
+  undo?: { updated?: RowChange<ObjectLiteral>[]; inserted?: ObjectLiteral[] };
 }
 
 /**

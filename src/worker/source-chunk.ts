@@ -56,14 +56,18 @@ export async function writeSourceChunk(
     result.inserted = upsert.created;
     result.changed = upsert.updated;
     result.skipped += upsert.unchanged;
-    return { written: [...upsert.createdEntities, ...upsert.updatedChanges.map((c) => c.entity)], failures };
+    return {
+      written: [...upsert.createdEntities, ...upsert.updatedChanges.map((c) => c.entity)],
+      failures,
+      undo: { updated: upsert.updatedChanges, inserted: upsert.createdEntities },
+    };
   }
   const insert = await bulkInsert(manager, entities).catch((error) => {
     throw named(error);
   });
   result.inserted = insert.inserted;
   if (settings.dryRun) for (const e of entities.slice(0, SAMPLE_LIMIT)) result.samples.push(sampleOf(metadata, undefined, e, metadata.columns));
-  return { written: entities, failures };
+  return { written: entities, failures, undo: { inserted: entities } };
 }
 
 /** ` (Gadget 1137)` or ` (externalId=abc)`: the key of an input's entity, when it has one before the write. */

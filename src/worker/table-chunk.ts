@@ -60,7 +60,7 @@ export async function writeTableChunk(
     for (const column of change.updatedColumns) result.columns[column.propertyPath] = (result.columns[column.propertyPath] ?? 0) + 1;
     if (settings.dryRun && result.samples.length < SAMPLE_LIMIT) result.samples.push(sampleOf(metadata, change.databaseEntity, change.entity, change.updatedColumns));
   }
-  return { written: update.changes.map((c) => c.entity), failures };
+  return { written: update.changes.map((c) => c.entity), failures, undo: { updated: update.changes } };
 }
 
 async function loadRange(script: DataScript, metadata: EntityMetadata, manager: EntityManager, task: ChunkWork, ctx: ScriptContext) {
