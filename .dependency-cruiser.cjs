@@ -2,12 +2,12 @@
  * The architecture, as rules (test/architecture.test.ts runs them):
  * - src/runtime/ is the parent side, src/worker/ the child side; they meet only
  *   in src/messages.ts (the worker is started by file name, never imported);
- * - the shared parts (bulk SQL, ledger, database, script, settings, typescript)
+ * - the shared parts (bulk SQL, ledger, database, script, settings, typescript, inputs)
  *   import neither side, nor the CLI or the report formatters;
  * - src/cli/ is a client of the public entry, src/index.ts, and nothing else;
  * - no import cycle anywhere.
  */
-const SHARED = "^src/(bulk|ledger|database|script|settings|typescript)/";
+const SHARED = "^src/(bulk|ledger|database|script|settings|typescript|inputs)/";
 module.exports = {
   forbidden: [
     { name: "no-cycles", severity: "error", from: { path: "^src/" }, to: { circular: true } },
@@ -34,7 +34,7 @@ module.exports = {
     },
     {
       name: "shared-parts-are-shared",
-      comment: "bulk, ledger, database, script, settings and typescript serve both sides and import neither",
+      comment: "bulk, ledger, database, script, settings, typescript and inputs serve both sides and import neither",
       severity: "error",
       from: { path: SHARED },
       to: { path: "^src/(runtime|worker|cli|report)/" },

@@ -2,7 +2,9 @@
  * The public API: what a data script extends, the bulk writers, and every
  * command of the CLI as a function (the CLI itself is a client of this file).
  */
-export { DataScript, type MutateResult, type ScriptContext } from "./script/data-script";
+export { DataScript, type AnyScriptContext, type MutateResult, type ScriptContext } from "./script/data-script";
+export type { ParamsOf, UntypedParams } from "./script/params";
+export type { ColumnType, InputOptions } from "./inputs/input-options";
 export { bulkInsert, bulkUpdate, bulkUpsert, BulkWriteError, rememberLoaded } from "./bulk";
 export type { BulkInsertResult, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk";
 
@@ -11,7 +13,7 @@ export { runPending, type RunPendingOptions } from "./runtime/run-pending";
 export { scriptStatuses, type ScriptStatus } from "./runtime/script-statuses";
 export { createProgress, silentProgress, type Progress } from "./runtime/progress";
 export type { RunSummary } from "./runtime/summary";
-export { scaffoldScript } from "./runtime/scaffold-script";
+export { scaffoldScript, type ScaffoldOptions } from "./runtime/scaffold-script";
 export { DEFAULTS, type RunOptions, type TargetOptions } from "./settings/settings";
 
 export { formatSummary } from "./report/format-summary";

@@ -15,7 +15,10 @@ export interface WorkerSettings {
   scriptFile: string;
   /** Set when the parent chose the database (the embedded server); otherwise the data source's own configuration. */
   connection?: ConnectionOverride;
-  params: Record<string, string>;
+  /** ctx.params as the parent validated them, v8-serialised (base64): Dates and bigints arrive as they are. */
+  params: string;
+  /** The --input file as messages name it (`feed.csv`, `stdin`): errors say "feed.csv line N". */
+  inputName?: string;
   dryRun: boolean;
   /** The run's --lock-timeout / --statement-timeout; undefined: the script's own, else the default. */
   lockTimeoutMs?: number;
@@ -35,6 +38,8 @@ export interface ChunkTask {
   hi: string | null;
   /** Source kind: this chunk's inputs. */
   inputs?: unknown[];
+  /** An --input file's: the line each input starts on (same order as `inputs`). */
+  lines?: number[];
   /** Only call afterSave again for rows written earlier (keys from the ledger). */
   afterSaveOnly?: unknown[];
   /** Retry rows (table kind: keys) or inputs (source kind) recorded as failed by an earlier attempt. */

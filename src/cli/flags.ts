@@ -11,6 +11,8 @@ export interface Flags {
   restart?: boolean | boolean[];
   continueOnError?: boolean | boolean[];
   param?: string[];
+  paramsFile?: string | string[];
+  input?: string | string[];
   pauseMs?: string | string[];
   lockTimeout?: string | string[];
   statementTimeout?: string | string[];
@@ -46,6 +48,8 @@ export function runOptions(flags: Flags): RunOptions {
     restart: last(flags.restart),
     continueOnError: last(flags.continueOnError),
     params: flags.param ?? [],
+    paramsFile: last(flags.paramsFile),
+    input: last(flags.input),
     pauseMs: last(flags.pauseMs),
     lockTimeoutMs: last(flags.lockTimeout),
     statementTimeoutMs: last(flags.statementTimeout),

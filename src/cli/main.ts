@@ -36,6 +36,8 @@ export async function main(argv: string[]): Promise<number> {
     .option("restart", { type: "boolean", default: false, describe: "discard a failed run's progress instead of resuming it" })
     .option("continue-on-error", { type: "boolean", default: false, describe: "record failing chunks and carry on" })
     .option("param", { type: "string", array: true, default: [], describe: "script parameter key=value (repeatable)" })
+    .option("params-file", { type: "string", describe: "a JSON file of script parameters (--param values override it)" })
+    .option("input", { type: "string", describe: "the script's input file: CSV or JSON lines, optionally gzipped; - for standard input" })
     .option("pause-ms", { type: "string", describe: "pause between chunks, ms" })
     .option("lock-timeout", { type: "string", describe: "per-chunk lock_timeout, ms (default 5000)" })
     .option("statement-timeout", { type: "string", describe: "per-chunk statement_timeout, ms (default 60000)" })
@@ -84,9 +86,17 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       "new <name>",
       "scaffold <scripts>/<name>.ts from a template",
-      (y) => y.positional("name", { type: "string", demandOption: true }),
+      (y) =>
+        y
+          .positional("name", { type: "string", demandOption: true })
+          .option("with-params", { type: "boolean", default: false, describe: "with a parameter schema (zod)" })
+          .option("with-input", { type: "boolean", default: false, describe: "a source-kind script that reads an --input file" }),
       (args) => {
-        const file = scaffoldScript(args.name as string, targetOptions(args as unknown as Flags));
+        const file = scaffoldScript(args.name as string, {
+          ...targetOptions(args as unknown as Flags),
+          withParams: Boolean(args.withParams),
+          withInput: Boolean(args.withInput),
+        });
         console.log(`created ${file}`);
       },
     )

@@ -21,7 +21,7 @@ import { tryLockScript, unlockScript } from "./lock";
 import { finishRun, latestRun, latestRuns, resumeRun, setChunksTotal, startRun, type RunRow } from "./runs";
 import { ensureLedger } from "./schema";
 import { sqlFromManager, type Sql } from "./sql";
-import { decideStart, type ChunkStatus, type RunStatus, type StartDecision } from "./transitions";
+import { decideStart, type ChunkStatus, type RunInputs, type RunStatus, type StartDecision } from "./transitions";
 
 /**
  * The ledger as the parent sees it, on its own connection: the script's lock,
@@ -35,7 +35,7 @@ export interface RunLedger {
   isLocked(script: string): Promise<boolean>;
   latest(script: string, dryRun?: boolean): Promise<RunRow | undefined>;
   latestOfEach(): Promise<Map<string, RunRow>>;
-  /** Decides from the latest real run whether to skip, resume or start (transitions.ts) and acts on it. */
+  /** Decides from the latest real run whether to skip, resume, start or refuse (transitions.ts) and acts on it. */
   startOrResume(fields: StartFields): Promise<{ decision: StartDecision; run?: RunRow }>;
   plan(runId: number, chunks: ChunkRange[]): Promise<void>;
   chunks(runId: number): Promise<ChunkRow[]>;
@@ -49,7 +49,7 @@ export interface RunLedger {
   close(): Promise<void>;
 }
 
-export interface StartFields {
+export interface StartFields extends RunInputs {
   script: string;
   checksum: string;
   dryRun: boolean;
@@ -100,9 +100,10 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
     latestOfEach: () => latestRuns(sql),
     async startOrResume(fields) {
       const latest = fields.dryRun ? undefined : await latestRun(sql, fields.script);
-      const decision = decideStart(latest, fields);
+      const decision = decideStart(latest, fields, fields);
       switch (decision.action) {
         case "skip":
+        case "refuse":
           return { decision, run: latest };
         case "resume":
           await resumeRun(sql, decision.runId, fields.workers);
@@ -142,4 +143,4 @@ export function chunkLedger(manager: EntityManager): ChunkLedger {
   };
 }
 
-export type { ChunkRange, ChunkRow, ChunkTimeouts, FailureRow, RowFailure, RunRow, StartDecision };
+export type { ChunkRange, ChunkRow, ChunkTimeouts, FailureRow, RowFailure, RunInputs, RunRow, StartDecision };

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import type { RowCounts } from "../messages";
-import type { RunStatus } from "./transitions";
+import type { RunInputs, RunStatus } from "./transitions";
 import type { Sql } from "./sql";
 
 export interface RunRow {
@@ -21,7 +21,12 @@ export interface RunRow {
   error: string | null;
   host: string | null;
   pid: number | null;
+  params: Record<string, unknown> | null;
+  params_typed: boolean;
+  input_name: string | null;
+  input_checksum: string | null;
 }
+
 
 
 export async function latestRun(sql: Sql, script: string, opts: { dryRun?: boolean } = {}): Promise<RunRow | undefined> {
@@ -42,12 +47,23 @@ export async function latestRuns(sql: Sql): Promise<Map<string, RunRow>> {
 
 export async function startRun(
   sql: Sql,
-  fields: { script: string; checksum: string; dryRun: boolean; workers: number },
+  fields: { script: string; checksum: string; dryRun: boolean; workers: number } & RunInputs,
 ): Promise<RunRow> {
   const [row] = await sql<RunRow>(
-    `INSERT INTO data_script_runs (script, checksum, status, dry_run, workers, host, pid)
-     VALUES ($1, $2, 'running', $3, $4, $5, $6) RETURNING *`,
-    [fields.script, fields.checksum, fields.dryRun, fields.workers, hostname(), process.pid],
+    `INSERT INTO data_script_runs (script, checksum, status, dry_run, workers, host, pid, params, params_typed, input_name, input_checksum)
+     VALUES ($1, $2, 'running', $3, $4, $5, $6, $7::jsonb, $8, $9, $10) RETURNING *`,
+    [
+      fields.script,
+      fields.checksum,
+      fields.dryRun,
+      fields.workers,
+      hostname(),
+      process.pid,
+      JSON.stringify(fields.params),
+      fields.paramsTyped,
+      fields.input?.name ?? null,
+      fields.input?.checksum ?? null,
+    ],
   );
   return row;
 }

@@ -9,8 +9,17 @@ export function formatStatuses(statuses: ScriptStatus[]): string {
       const when = s.lastRunAt ? ` run #${s.lastRunId} ${s.lastRunAt}` : "";
       const rows = s.lastRunId ? `, ${s.rowsScanned} scanned, ${s.rowsChanged} changed, ${s.rowsInserted} inserted` : "";
       const changed = s.changedSinceRun ? "  (file changed since it ran)" : "";
+      const params = s.params && Object.keys(s.params).length ? `  params: ${formatParams(s.params)}` : "";
+      const input = s.input ? `  input: ${s.input.name} (sha256 ${s.input.checksum.slice(0, 12)}…)` : "";
       const description = s.description ? `  — ${s.description}` : "";
-      return `${s.script.padEnd(width)}  ${s.status.padEnd(11)}${when}${rows}${changed}${description}`;
+      return `${s.script.padEnd(width)}  ${s.status.padEnd(11)}${when}${rows}${changed}${params}${input}${description}`;
     })
     .join("\n");
+}
+
+/** `since=2024-01-01T00:00:00.000Z, limit=100`: strings bare, anything else as JSON. */
+function formatParams(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(", ");
 }

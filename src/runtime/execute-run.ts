@@ -2,19 +2,21 @@ import type { DataSource } from "typeorm";
 import type { FailureRow, RunLedger } from "../ledger/ledger";
 import type { ChunkTask } from "../messages";
 import { isSourceScript, type ScriptContext } from "../script/data-script";
-import type { LoadedScript } from "../script/load-script";
+import { UsageError } from "../errors";
+import { InputError, readRecords } from "../inputs/read-records";
 import type { RunSettings } from "../settings/settings";
 import { Dispatcher } from "./dispatcher";
 import { settle } from "./outcome";
 import { planKeyRanges } from "./plan";
 import type { ChunkPool } from "./pool";
+import type { PreparedRun } from "./prepare-run";
 import type { Progress } from "./progress";
 import { streamSource } from "./source-chunks";
 import type { RunSummary } from "./summary";
 
 export interface RunContext {
   settings: RunSettings;
-  loaded: LoadedScript;
+  loaded: PreparedRun;
   dataSource: DataSource;
   pool: ChunkPool;
   ledger: RunLedger;
@@ -30,7 +32,19 @@ export async function executeRun(run: RunContext): Promise<void> {
   const { settings, loaded, dataSource, ledger, summary, hooks } = run;
   const { dryRun } = settings;
   const { force, restart, workers } = settings;
-  const started = await ledger.startOrResume({ script: loaded.name, checksum: loaded.checksum, dryRun, workers, force, restart });
+  const input = loaded.input && { name: loaded.input.name, checksum: loaded.input.checksum };
+  const started = await ledger.startOrResume({
+    script: loaded.name,
+    checksum: loaded.checksum,
+    dryRun,
+    workers,
+    force,
+    restart,
+    params: loaded.params.json,
+    paramsTyped: loaded.params.typed,
+    input,
+  });
+  if (started.decision.action === "refuse") throw new UsageError(`${loaded.name} ${started.decision.reason}`);
   if (started.decision.action === "skip") {
     const id = started.decision.runId;
     Object.assign(summary, { runId: id, status: "skipped", message: `already completed (run #${id}); pass --force to run it again` });
@@ -42,12 +56,12 @@ export async function executeRun(run: RunContext): Promise<void> {
 
   const script = loaded.script;
   const source = isSourceScript(script);
-  const parentCtx: ScriptContext = {
+  const parentCtx: ScriptContext<unknown> = {
     dataSource,
     manager: dataSource.manager,
     dryRun,
     workerId: 0,
-    params: settings.params,
+    params: loaded.params.value,
     log: (...args) => console.error(`[${loaded.name}]`, ...args),
   };
   let chunks = await ledger.chunks(runId);
@@ -69,6 +83,7 @@ export async function executeRun(run: RunContext): Promise<void> {
     signal: hooks.signal,
     onFailure: (chunkNo, message) => (dryRun ? Promise.resolve() : ledger.markFailed(runId, chunkNo, message)),
   });
+  let inputFailure: string | undefined;
   const jobStarted = Date.now();
   hooks.progress.start(loaded.name, summary.chunksTotal, settings.workers);
   try {
@@ -83,7 +98,15 @@ export async function executeRun(run: RunContext): Promise<void> {
       }
     }
     if (source) {
-      await streamSource({ script, ctx: parentCtx, chunkSize: settings.chunkSize ?? script.chunkSize, runId, chunks, ledger, dispatcher, summary, progress: hooks.progress });
+      // An --input file's records carry their line numbers; source()'s inputs are taken as they are.
+      const inputs = loaded.input ? { records: readRecords(loaded.input, script.input) } : { items: script.source!(parentCtx) };
+      try {
+        await streamSource({ ...inputs, chunkSize: settings.chunkSize ?? script.chunkSize, runId, chunks, ledger, dispatcher, summary, progress: hooks.progress });
+      } catch (error) {
+        // A file that cannot be read on (bad quoting, bad JSON): the chunks in flight finish, and the run fails naming the line.
+        if (!(error instanceof InputError)) throw error;
+        inputFailure = error.message;
+      }
     } else {
       const open = new Set(chunks.filter((c) => c.status === "pending" || c.status === "failed").map((c) => c.chunk_no));
       for (const chunk of chunks) {
@@ -99,7 +122,14 @@ export async function executeRun(run: RunContext): Promise<void> {
   summary.rowsPerSecond = summary.scanned / Math.max(summary.jobMs / 1000, 0.001);
 
   const failedRows = dryRun ? summary.failedRows : await ledger.countOpenFailures(runId);
-  const { status, message } = settle({ name: loaded.name, interrupted: hooks.signal?.aborted === true, failure: dispatcher.failure, failedChunks: dispatcher.failedChunks, failedRows });
+  const { status, message } = settle({
+    name: loaded.name,
+    interrupted: hooks.signal?.aborted === true,
+    failure: dispatcher.failure,
+    inputFailure,
+    failedChunks: dispatcher.failedChunks,
+    failedRows,
+  });
   summary.status = status;
   if (message) summary.message = message;
   const counts = dryRun ? summary : await ledger.counts(runId);

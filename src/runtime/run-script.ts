@@ -4,10 +4,12 @@ import { postgresOptions } from "../database/postgres-options";
 import { openTarget, type Target } from "../database/target";
 import { openRunLedger, type RunLedger } from "../ledger/ledger";
 import type { WorkerSettings } from "../messages";
-import { loadScript, resolveScript, type LoadedScript, type ScriptEntry } from "../script/load-script";
+import { loadScript, resolveScript, type ScriptEntry } from "../script/load-script";
+import { encodeParams } from "../script/params";
 import { resolveRunSettings, type RunOptions, type RunSettings } from "../settings/settings";
 import { executeRun } from "./execute-run";
 import { createPool } from "./pool";
+import { prepareRun, type PreparedRun } from "./prepare-run";
 import { silentProgress, type Progress } from "./progress";
 import { emptySummary, type RunSummary } from "./summary";
 
@@ -38,13 +40,18 @@ export async function runScript(options: RunScriptOptions): Promise<RunSummary> 
   const { script, progress, signal, log, ...rest } = options;
   const settings = resolveRunSettings(rest);
   const hooks = withDefaults({ progress, signal, log });
-  // An unknown name or a script that does not load is refused before anything starts (an embedded server, a pool).
-  const loaded = loadScript(resolveScript(scriptsFolder(settings), script, settings.scripts));
-  const target = await openTarget({ ...settings, log: hooks.log });
+  // An unknown name, a script that does not load, a bad parameter or --input file: refused before
+  // anything starts (an embedded server, a connection, a pool).
+  const loaded = await prepareRun(settings, loadScript(resolveScript(scriptsFolder(settings), script, settings.scripts)));
   try {
-    return await runOnTarget(settings, loaded, target, hooks);
+    const target = await openTarget({ ...settings, log: hooks.log });
+    try {
+      return await runOnTarget(settings, loaded, target, hooks);
+    } finally {
+      await target.release();
+    }
   } finally {
-    await target.release();
+    loaded.input?.dispose();
   }
 }
 
@@ -57,7 +64,7 @@ export function withDefaults(hooks: RunHooks): Required<Omit<RunHooks, "signal">
 }
 
 /** One run of a loaded script on a database already chosen (run --pending runs several on one). */
-export async function runOnTarget(settings: RunSettings, loaded: LoadedScript, target: Target, hooks: RunHooks): Promise<RunSummary> {
+export async function runOnTarget(settings: RunSettings, loaded: PreparedRun, target: Target, hooks: RunHooks): Promise<RunSummary> {
   const started = Date.now();
   const summary = emptySummary(loaded.name, settings.dryRun, settings.workers);
   // Forked before connecting: the workers load their modules and connect while this process
@@ -91,12 +98,13 @@ export async function runOnTarget(settings: RunSettings, loaded: LoadedScript, t
   }
 }
 
-function workerSettings(settings: RunSettings, entry: ScriptEntry, target: Target): WorkerSettings {
+function workerSettings(settings: RunSettings, loaded: ScriptEntry & Pick<PreparedRun, "params" | "input">, target: Target): WorkerSettings {
   return {
     dataSourceFile: resolve(settings.cwd, settings.dataSource),
-    scriptFile: entry.file,
+    scriptFile: loaded.file,
     connection: target.connection,
-    params: settings.params,
+    params: encodeParams(loaded.params.value),
+    inputName: loaded.input?.name,
     dryRun: settings.dryRun,
     lockTimeoutMs: settings.lockTimeoutMs,
     statementTimeoutMs: settings.statementTimeoutMs,

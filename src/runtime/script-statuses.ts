@@ -21,6 +21,10 @@ export interface ScriptStatus {
   rowsChanged: number;
   rowsInserted: number;
   error: string | null;
+  /** The latest run's validated parameters (as JSON), or null before the first run. */
+  params: Record<string, unknown> | null;
+  /** The latest run's --input file, as named, and its SHA-256. */
+  input: { name: string; checksum: string } | null;
 }
 
 /** Each script in the folder with the state of its latest real run (what `status` and `check` print). */
@@ -59,6 +63,8 @@ export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[
         rowsChanged: Number(run?.rows_changed ?? 0),
         rowsInserted: Number(run?.rows_inserted ?? 0),
         error: crashed ? `its process died; resume it with: data-script ${name}` : run?.error ?? null,
+        params: run?.params ?? null,
+        input: run?.input_name && run.input_checksum ? { name: run.input_name, checksum: run.input_checksum } : null,
       });
     }
     return statuses;

@@ -17,6 +17,8 @@ export interface WorkerState {
   workerId: number;
   log: (...args: unknown[]) => void;
   settings: WorkerSettings;
+  /** ctx.params: the values the parent validated. */
+  params: unknown;
   /** The chunk transaction's lock and statement timeouts, the run's or the script's own. */
   timeouts: ChunkTimeouts;
 }
@@ -115,13 +117,13 @@ async function writeChunk(state: WorkerState, task: ChunkTask, manager: EntityMa
   return write.written;
 }
 
-function contextFor(state: WorkerState, task: ChunkTask, manager: EntityManager): ScriptContext {
+function contextFor(state: WorkerState, task: ChunkTask, manager: EntityManager): ScriptContext<unknown> {
   return {
     dataSource: state.dataSource,
     manager,
     dryRun: state.settings.dryRun,
     workerId: state.workerId,
-    params: state.settings.params,
+    params: state.params,
     log: state.log,
     chunk: { number: task.chunkNo, lo: task.lo, hi: task.hi },
   };

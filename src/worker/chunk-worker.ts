@@ -3,6 +3,7 @@ import type { DataSource } from "typeorm";
 import { loadDataSource } from "../database/load-data-source";
 import type { ChunkResult, ChunkTask, WorkerSettings } from "../messages";
 import { loadScriptFile } from "../script/load-script";
+import { decodeParams } from "../script/params";
 import { chunkTimeouts } from "../settings/settings";
 import { executeChunk, type WorkerState } from "./chunk-executor";
 import { installTimestamptzParser } from "./timestamptz-parser";
@@ -65,10 +66,11 @@ async function initialise(): Promise<WorkerState> {
   const dataSource = await connection();
   const { script } = loadScriptFile(current.scriptFile);
   const log = (...args: unknown[]) => console.error(`[worker ${workerId}]`, ...args);
-  const workerState: WorkerState = { dataSource, script, workerId, log, settings: current, timeouts: chunkTimeouts(current, script) };
+  const params = decodeParams(current.params);
+  const workerState: WorkerState = { dataSource, script, workerId, log, settings: current, params, timeouts: chunkTimeouts(current, script) };
   if (script.setup) {
     try {
-      await script.setup({ dataSource, manager: dataSource.manager, dryRun: current.dryRun, workerId, params: current.params, log });
+      await script.setup({ dataSource, manager: dataSource.manager, dryRun: current.dryRun, workerId, params, log });
     } catch (error) {
       // The chunk this worker was handed never started: say so, rather than blame the chunk.
       throw new Error(`setup() threw in worker ${workerId}, before any of its chunks started: ${(error as Error)?.message ?? String(error)}`, { cause: error });
