@@ -51,7 +51,7 @@ export async function startRun(
 ): Promise<RunRow> {
   const [row] = await sql<RunRow>(
     `INSERT INTO data_script_runs (script, checksum, status, dry_run, workers, host, pid, params, params_typed, input_name, input_checksum)
-     VALUES ($1, $2, 'running', $3, $4, $5, $6, $7::jsonb, $8, $9, $10) RETURNING *`,
+     VALUES ($1, $2, 'running', $3, $4, $5, $6, $7::json, $8, $9, $10) RETURNING *`,
     [
       fields.script,
       fields.checksum,
