@@ -27,7 +27,18 @@ function open(file: InputFile): Readable[] {
 
 async function* csvRecords(file: InputFile, options: InputOptions): AsyncGenerator<InputRecord> {
   // Header row to objects; the BOM a spreadsheet writes is dropped; every cell stays text (types are the worker's).
-  const parser = parse({ bom: true, columns: true, info: true, skip_empty_lines: true, delimiter: options.delimiter ?? "," });
+  // A malformed record is reported, not thrown: a thrown stream error would drop the records parsed ahead of it,
+  // and every record before the bad line must still be handed out (its chunk may be the last one saved).
+  const parser = parse({
+    bom: true,
+    columns: true,
+    info: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    delimiter: options.delimiter ?? ",",
+  });
+  let malformed: (Error & { lines?: number }) | undefined;
+  parser.on("skip", (error: Error & { lines?: number }) => (malformed ??= error));
   const flowing = pipeline([...open(file), parser] as never as [Readable, NodeJS.WritableStream]).catch(() => undefined);
   // csv-parse reports where a record ends; it starts after the previous one and any blank lines between.
   let previousEnd = 1;
@@ -35,6 +46,7 @@ async function* csvRecords(file: InputFile, options: InputOptions): AsyncGenerat
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: unknown; info: { lines: number; empty_lines: number } }>) {
       const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
+      if (malformed && line > (malformed.lines ?? 0)) break;
       previousEnd = info.lines;
       previousEmpty = info.empty_lines;
       yield { line, value: record };
@@ -45,6 +57,7 @@ async function* csvRecords(file: InputFile, options: InputOptions): AsyncGenerat
     parser.destroy();
     await flowing;
   }
+  if (malformed) throw inputError(file, malformed, malformed.lines);
 }
 
 async function* jsonLines(file: InputFile): AsyncGenerator<InputRecord> {

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { finished } from "node:stream/promises";
@@ -129,4 +129,12 @@ export async function expectImportedOnce(db: TestDatabase, partners: number): Pr
     const row = byId.get(p.externalId);
     expect({ ...row, joinedAt: row?.joinedAt?.toISOString() ?? null }).toEqual(p);
   }
+}
+
+/** `data-script <args>` on the inputs project with `file` piped to its standard input (`--input -`). */
+export function startWithStdin(db: TestDatabase, args: string[], file: string) {
+  const started = inputsProject.start(db, args);
+  started.child.stdin!.on("error", () => undefined); // a killed run closes its end early
+  createReadStream(file).pipe(started.child.stdin!);
+  return started;
 }
