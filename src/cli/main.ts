@@ -24,7 +24,7 @@ import { withSignals } from "./signals";
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
   let verbose = argv.includes("--verbose");
-  const parser = yargs(argv)
+  const parser = yargs(stdinInput(argv))
     .scriptName("data-script")
     .usage("$0 <script> | run <script> | run --pending | status | check | new <name>")
     .option("data-source", { alias: "d", type: "string", describe: "file exporting the TypeORM DataSource (default: package.json \"data-script\".dataSource, else ./ormconfig.ts)" })
@@ -130,6 +130,11 @@ export async function main(argv: string[]): Promise<number> {
     console.error(text);
     return code;
   }
+}
+
+/** `--input -` (standard input): yargs would take a lone `-` for a positional; `--input=-` it takes as the value. */
+function stdinInput(argv: string[]): string[] {
+  return argv.flatMap((arg, i) => (arg === "-" && argv[i - 1] === "--input" ? [] : arg === "--input" && argv[i + 1] === "-" ? ["--input=-"] : [arg]));
 }
 
 async function one(flags: Flags, script: string): Promise<number> {
