@@ -2,7 +2,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { waitFor, type CliResult } from "./support/cli";
 import type { TestDatabase } from "./support/database";
-import { expectImportedOnce, inputsProject, savedChunks, scratchDir, startWithStdin, writeFeed, type FeedFormat } from "./support/inputs";
+import { expectImportedOnce, inputsProject, savedChunks, scratchDir, waitForOrphans, startWithStdin, writeFeed, type FeedFormat } from "./support/inputs";
 
 /**
  * The same import through JSON lines, gzip and standard input: interrupted by SIGKILL, a resume
@@ -43,6 +43,7 @@ describe.each(cases)("--input through $title", ({ format, name, stdin }) => {
     await waitFor(async () => (await savedChunks(db, "import-partners")) >= 4);
     first.child.kill("SIGKILL");
     await first.done;
+    await waitForOrphans(db);
     const saved = await savedChunks(db, "import-partners");
     expect(saved).toBeLessThan(feed.partners / 1000);
 

@@ -2,7 +2,7 @@ import { copyFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { waitFor } from "./support/cli";
 import type { TestDatabase } from "./support/database";
-import { expectImportedOnce, inputsProject, savedChunks, scratchDir, writeFeed, type Feed } from "./support/inputs";
+import { expectImportedOnce, inputsProject, savedChunks, scratchDir, waitForOrphans, writeFeed, type Feed } from "./support/inputs";
 import { ledgerChunks, ledgerRuns } from "./support/ledger";
 
 /**
@@ -36,6 +36,7 @@ describe("--input: a 200,000-line CSV", () => {
     await waitFor(async () => (await savedChunks(db, "import-partners")) >= 15);
     first.child.kill("SIGKILL");
     await first.done;
+    await waitForOrphans(db);
     const saved = await savedChunks(db, "import-partners");
     expect(saved).toBeLessThan(feed.partners / 1000);
 

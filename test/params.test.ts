@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { runScript, UsageError } from "typeorm-data-script";
 import { ROOT, runCli, waitFor } from "./support/cli";
 import type { TestDatabase } from "./support/database";
-import { inputsProject, savedChunks, scratchDir } from "./support/inputs";
+import { inputsProject, savedChunks, scratchDir, waitForOrphans } from "./support/inputs";
 import { ledgerRuns } from "./support/ledger";
 
 /**
@@ -101,6 +101,7 @@ describe("typed parameters", () => {
     await waitFor(async () => (await savedChunks(db, "stamp-rows")) >= 4);
     first.child.kill("SIGKILL");
     await first.done;
+    await waitForOrphans(db);
     const saved = await savedChunks(db, "stamp-rows");
     expect(saved).toBeLessThan(ROWS / 100);
 
@@ -125,6 +126,7 @@ describe("typed parameters", () => {
     await waitFor(async () => (await savedChunks(db, "stamp-rows")) >= 2);
     first.child.kill("SIGKILL");
     await first.done;
+    await waitForOrphans(db);
     const restarted = await inputsProject.cli(db, ["stamp-rows", "--param", "since=2024-03-01", "--param", "mode=careful", "--restart"]);
     expect(restarted.code).toBe(0);
     const runs = await ledgerRuns(db, "stamp-rows");

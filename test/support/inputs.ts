@@ -6,6 +6,7 @@ import { createGzip } from "node:zlib";
 import { ENTITIES } from "../fixtures/inputs/entities";
 import type { TestDatabase } from "./database";
 import { fixtureProject } from "./fixture-project";
+import { waitFor } from "./cli";
 import { ledgerChunks } from "./ledger";
 
 /** The inputs project (test/fixtures/inputs): a partner feed upserted from a file, and a script with typed parameters. */
@@ -137,4 +138,17 @@ export function startWithStdin(db: TestDatabase, args: string[], file: string) {
   started.child.stdin!.on("error", () => undefined); // a killed run closes its end early
   createReadStream(file).pipe(started.child.stdin!);
   return started;
+}
+
+/**
+ * After a SIGKILL of the parent, its workers notice and exit, but one may still commit the chunk
+ * it was writing: wait until no session but this one is left on the database.
+ */
+export async function waitForOrphans(db: TestDatabase): Promise<void> {
+  await waitFor(async () => {
+    const [{ n }] = await db.query<{ n: string }>(
+      `SELECT count(*) n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
+    return n === "0";
+  });
 }
