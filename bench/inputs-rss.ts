@@ -86,7 +86,7 @@ async function writeUsers(file: string, format: "csv" | "jsonl", lines: number):
     const email = `User${n}@Example.com`;
     buffer += format === "csv" ? `${n % 10 === 0 ? `"${username}"` : username},${email},${n % 2 ? "true" : "false"}\n` : `${JSON.stringify({ username, email, active: n % 2 === 1 })}\n`;
     if (buffer.length > 1 << 16) {
-      if (!sink.write(buffer)) await new Promise((r) => sink.once("drain", r));
+      if (!sink.write(buffer)) await new Promise<void>((r) => sink.once("drain", () => r()));
       buffer = "";
     }
   }

@@ -137,6 +137,22 @@ describe("typed parameters", () => {
     expect(after["2024-03-01 100 careful/1"] + after["2024-03-01 100 careful/2"]).toBe(ROWS);
   });
 
+  test("a ledger created before parameters were stored gains the columns; its unfinished run resumes", async () => {
+    // data_script_runs as an earlier version created it (no params, params_typed, input_name, input_checksum).
+    await db.query(`CREATE TABLE data_script_runs (
+      id serial PRIMARY KEY, script text NOT NULL, checksum text NOT NULL, status text NOT NULL,
+      dry_run boolean NOT NULL DEFAULT false, started_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz,
+      rows_scanned bigint NOT NULL DEFAULT 0, rows_changed bigint NOT NULL DEFAULT 0, rows_inserted bigint NOT NULL DEFAULT 0,
+      rows_skipped bigint NOT NULL DEFAULT 0, rows_conflicted bigint NOT NULL DEFAULT 0, chunks_total integer NOT NULL DEFAULT 0,
+      workers integer NOT NULL DEFAULT 1, error text, host text, pid integer)`);
+    await db.query(`INSERT INTO data_script_runs (script, checksum, status) VALUES ('stamp-rows', 'old', 'interrupted')`);
+    const run = await inputsProject.cli(db, ["stamp-rows", ...GOOD, "--workers", "1"]);
+    expect(run.stderr).toContain("stamp-rows: completed — run #1 (resumed)");
+    expect(run.code).toBe(0);
+    const [row] = await db.query(`SELECT params, params_typed, input_name, input_checksum FROM data_script_runs`);
+    expect(row).toEqual({ params: null, params_typed: false, input_name: null, input_checksum: null }); // a resumed run keeps what it was started with
+  });
+
   test("the API validates the same way, with the same message, and takes typed values", async () => {
     const options = { script: "stamp-rows", scripts: "test/fixtures/inputs/scripts", dataSource: "test/fixtures/inputs/ormconfig.ts", workers: 1 };
     await expect(runScript({ ...options, params: { since: "2024-03-01" } })).rejects.toThrow(

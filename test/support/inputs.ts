@@ -87,7 +87,7 @@ export async function writeFeed(
       line++;
     }
     if (buffer.length > 1 << 16) {
-      if (!sink.write(buffer)) await new Promise((r) => sink.once("drain", r));
+      if (!sink.write(buffer)) await new Promise<void>((r) => sink.once("drain", () => r()));
       buffer = "";
     }
   }
