@@ -48,7 +48,7 @@ describe("--input: a 200,000-line CSV", () => {
     expect(refused.stderr).toMatch(
       new RegExp(
         `data-script: import-partners has an unfinished run \\(#1, running\\) started with another input file: ${file} \\(sha256 [0-9a-f]{12}…\\) then, ` +
-          `${edited} \\(sha256 [0-9a-f]{12}…\\) now; resume it with the same, or pass --restart`,
+          `${edited} \\(sha256 [0-9a-f]{12}…\\) now; resume it with the same file, or pass --restart`,
       ),
     );
     expect(await savedChunks(db, "import-partners")).toBe(saved);

@@ -109,7 +109,7 @@ describe("typed parameters", () => {
     expect(other.code).toBe(2);
     expect(other.stderr).toContain(
       `data-script: stamp-rows has an unfinished run (#1, running) started with other parameters: mode "fast" then, "careful" now; ` +
-        `resume it with the same, or pass --restart to discard its progress and start over`,
+        `resume it with the same parameters, or pass --restart to discard its progress and start over`,
     );
     expect(await savedChunks(db, "stamp-rows")).toBe(saved); // nothing ran
 

@@ -56,7 +56,9 @@ export function decideStart(
     return {
       action: "refuse",
       runId: latest.id,
-      reason: `has an unfinished run (#${latest.id}, ${latest.status}) started with ${mismatch}; resume it with the same, or pass --restart to discard its progress and start over`,
+      reason:
+        `has an unfinished run (#${latest.id}, ${latest.status}) started with ${mismatch.text}; ` +
+        `resume it with the same ${mismatch.same}, or pass --restart to discard its progress and start over`,
     };
   }
   return { action: "resume", runId: latest.id };
@@ -83,20 +85,20 @@ export interface RunIdentity {
  * only when a schema declared them both times (untyped ones are often pacing knobs such as
  * a sleep); an input file whenever the run had one.
  */
-function differences(run: RunIdentity, given: RunInputs): string | undefined {
+function differences(run: RunIdentity, given: RunInputs): { text: string; same: string } | undefined {
   if (run.input_checksum !== null && run.input_checksum !== (given.input?.checksum ?? null)) {
     const now = given.input ? `${given.input.name} (sha256 ${given.input.checksum.slice(0, 12)}…)` : "no input file";
-    return `another input file: ${run.input_name} (sha256 ${run.input_checksum.slice(0, 12)}…) then, ${now} now`;
+    return { text: `another input file: ${run.input_name} (sha256 ${run.input_checksum.slice(0, 12)}…) then, ${now} now`, same: "file" };
   }
   if (!run.params_typed || !given.paramsTyped || run.params === null) return undefined;
   const keys = [...new Set([...Object.keys(run.params), ...Object.keys(given.params)])].sort();
   const changed = keys.filter((k) => canonical(run.params![k]) !== canonical(given.params[k]));
   if (!changed.length) return undefined;
   const shown = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
-  return `other parameters: ${changed.map((k) => `${k} ${shown(run.params![k])} then, ${shown(given.params[k])} now`).join("; ")}`;
+  return { text: `other parameters: ${changed.map((k) => `${k} ${shown(run.params![k])} then, ${shown(given.params[k])} now`).join("; ")}`, same: "parameters" };
 }
 
-// JSON with sorted keys: jsonb hands objects back in its own key order.
+// JSON with sorted keys: the same values given in another order are the same parameters.
 function canonical(value: unknown): string | undefined {
   if (value === null || typeof value !== "object") return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
