@@ -63,7 +63,7 @@ describe("--input: a 200,000-line CSV", () => {
 
     const status = await cli(db, ["status"]);
     expect(status.stdout).toMatch(new RegExp(`import-partners\\s+completed.*input: ${file} \\(sha256 [0-9a-f]{12}…\\)`));
-  });
+   }, 300_000); // 200,000 lines three times over, on a shared 2-core machine
 });
 
 describe("--input: bad lines", () => {
