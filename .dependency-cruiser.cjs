@@ -2,12 +2,12 @@
  * The architecture, as rules (test/architecture.test.ts runs them):
  * - src/runtime/ is the parent side, src/worker/ the child side; they meet only
  *   in src/messages.ts (the worker is started by file name, never imported);
- * - the shared parts (bulk SQL, ledger, database, script, settings, typescript, undo)
+ * - the shared parts (bulk SQL, ledger, database, script, settings, typescript, undo, inputs)
  *   import neither side, nor the CLI or the report formatters;
  * - src/cli/ is a client of the public entry, src/index.ts, and nothing else;
  * - no import cycle anywhere.
  */
-const SHARED = "^src/(bulk|ledger|database|script|settings|typescript|undo)/";
+const SHARED = "^src/(bulk|ledger|database|script|settings|typescript|undo|inputs)/";
 module.exports = {
   forbidden: [
     { name: "no-cycles", severity: "error", from: { path: "^src/" }, to: { circular: true } },
@@ -34,7 +34,7 @@ module.exports = {
     },
     {
       name: "shared-parts-are-shared",
-      comment: "bulk, ledger, database, script, settings, typescript and undo serve both sides and import neither",
+      comment: "bulk, ledger, database, script, settings, typescript, undo and inputs serve both sides and import neither",
       severity: "error",
       from: { path: SHARED },
       to: { path: "^src/(runtime|worker|cli|report)/" },

@@ -2,7 +2,9 @@
  * The public API: what a data script extends, the bulk writers, and every
  * command of the CLI as a function (the CLI itself is a client of this file).
  */
-export { DataScript, type MutateResult, type ScriptContext } from "./script/data-script";
+export { DataScript, type AnyScriptContext, type MutateResult, type ScriptContext } from "./script/data-script";
+export type { ParamsOf, UntypedParams } from "./script/params";
+export type { ColumnType, InputOptions } from "./inputs/input-options";
 export { bulkDelete, bulkInsert, bulkUpdate, bulkUpsert, BulkWriteError, rememberLoaded } from "./bulk";
 export type { BulkDeleteResult, BulkInsertResult, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk";
 
@@ -13,7 +15,7 @@ export { pruneUndo, type PruneOptions } from "./runtime/prune-undo";
 export { checkScripts, scriptStatuses, type ParticipantStatus, type ScriptStatus } from "./runtime/script-statuses";
 export { createProgress, silentProgress, type Progress } from "./runtime/progress";
 export type { RunSummary } from "./runtime/summary";
-export { scaffoldScript } from "./runtime/scaffold-script";
+export { scaffoldScript, type ScaffoldOptions } from "./runtime/scaffold-script";
 export { DEFAULTS, type RunOptions, type TargetOptions } from "./settings/settings";
 
 export { formatSummary } from "./report/format-summary";

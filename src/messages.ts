@@ -17,7 +17,10 @@ export interface WorkerSettings {
   scriptFile: string;
   /** Set when the parent chose the database (the embedded server); otherwise the data source's own configuration. */
   connection?: ConnectionOverride;
-  params: Record<string, string>;
+  /** ctx.params as the parent validated them, v8-serialised (base64): Dates and bigints arrive as they are. */
+  params: string;
+  /** The --input file as messages name it (`feed.csv`, `stdin`): errors say "feed.csv line N". */
+  inputName?: string;
   dryRun: boolean;
   /** The run's --lock-timeout / --statement-timeout; undefined: the script's own, else the default. */
   lockTimeoutMs?: number;
@@ -59,6 +62,8 @@ export interface GivenChunkTask extends TaskBase {
   hi: string | null;
   /** Source kind: this chunk's inputs. */
   inputs?: unknown[];
+  /** An --input file's: the line each input starts on (same order as `inputs`). */
+  lines?: number[];
   /** Retry rows (table kind: keys) or inputs (source kind) recorded as failed by an earlier attempt. */
   retryFailures?: { id: number; key: unknown; input: unknown }[];
 }
@@ -100,6 +105,8 @@ export interface ChunkResult extends RowCounts {
   outcome: "saved" | "done" | "already" | "failed" | "idle" | "stopped" | "evicted";
   /** 1 for a chunk's first attempt. */
   attempt: number;
+  /** A chunk whose statement timed out: the two key ranges it is to be cut into (none below the floor of two rows). */
+  split?: { first: { lo: string; hi: string }; second: { lo: string; hi: string } };
   /** What remained when the worker found nothing to take. */
   left?: { pending: number; saved: number; retryInMs: number | null };
   /** Changed rows per column (dry runs report it). */
@@ -119,6 +126,8 @@ export interface ChunkError {
   /** `script`: the user's code threw; `afterSave`: data committed, afterSave failed; `database`: PostgreSQL refused. */
   kind: "script" | "afterSave" | "database" | "timeout";
   retryable: boolean;
+  /** PostgreSQL's SQLSTATE, when the database raised it. */
+  code?: string;
   stack?: string;
 }
 

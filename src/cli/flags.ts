@@ -11,6 +11,8 @@ export interface Flags {
   restart?: boolean | boolean[];
   continueOnError?: boolean | boolean[];
   param?: string[];
+  paramsFile?: string | string[];
+  input?: string | string[];
   pauseMs?: string | string[];
   lockTimeout?: string | string[];
   statementTimeout?: string | string[];
@@ -18,6 +20,7 @@ export interface Flags {
   embedded?: boolean | boolean[];
   join?: boolean | boolean[];
   undo?: boolean | boolean[];
+  maxReplicationLag?: string | string[];
   lease?: string | string[];
   json?: boolean | boolean[];
   progress?: boolean | boolean[];
@@ -49,6 +52,8 @@ export function runOptions(flags: Flags): RunOptions {
     restart: last(flags.restart),
     continueOnError: last(flags.continueOnError),
     params: flags.param ?? [],
+    paramsFile: last(flags.paramsFile),
+    input: last(flags.input),
     pauseMs: last(flags.pauseMs),
     lockTimeoutMs: last(flags.lockTimeout),
     statementTimeoutMs: last(flags.statementTimeout),
@@ -56,6 +61,7 @@ export function runOptions(flags: Flags): RunOptions {
     join: last(flags.join),
     lease: last(flags.lease),
     noUndo: last(flags.undo) === false,
+    maxReplicationLag: last(flags.maxReplicationLag),
   };
 }
 

@@ -27,7 +27,7 @@ import { withSignals } from "./signals";
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
   let verbose = argv.includes("--verbose");
-  const parser = yargs(argv)
+  const parser = yargs(stdinInput(argv))
     .scriptName("data-script")
     .usage("$0 <script> [--join] | run <script> | run --pending | status | check | new <name> | revert <script> | prune --older-than <d>")
     .option("data-source", { alias: "d", type: "string", describe: "file exporting the TypeORM DataSource (default: package.json \"data-script\".dataSource, else ./ormconfig.ts)" })
@@ -39,12 +39,15 @@ export async function main(argv: string[]): Promise<number> {
     .option("restart", { type: "boolean", default: false, describe: "discard a failed run's progress instead of resuming it" })
     .option("continue-on-error", { type: "boolean", default: false, describe: "record failing chunks and carry on" })
     .option("param", { type: "string", array: true, default: [], describe: "script parameter key=value (repeatable)" })
+    .option("params-file", { type: "string", describe: "a JSON file of script parameters (--param values override it)" })
+    .option("input", { type: "string", describe: "the script's input file: CSV or JSON lines, optionally gzipped; - for standard input" })
     .option("pause-ms", { type: "string", describe: "pause between chunks, ms" })
     .option("lock-timeout", { type: "string", describe: "per-chunk lock_timeout, ms (default 5000)" })
     .option("statement-timeout", { type: "string", describe: "per-chunk statement_timeout, ms (default 60000)" })
     .option("chunk-timeout", { type: "string", describe: "per-chunk time limit, ms (default 300000)" })
     .option("join", { type: "boolean", default: false, describe: "start the run, or join the one in progress as another participant (another host)" })
     .option("lease", { type: "string", describe: "how long a silent participant keeps its place before the others evict it (default 60s)" })
+    .option("max-replication-lag", { type: "string", describe: "hold the run while a standby is further behind than this (default 10s; 0: no check)" })
     .option("undo", { type: "boolean", default: true, describe: "keep before-images for revert (--no-undo: keep none)" })
     .option("embedded", { type: "boolean", default: false, describe: "use the embedded PostgreSQL even under CI (when the data source names no database)" })
     .option("json", { type: "boolean", default: false, describe: "print a machine-readable summary on stdout" })
@@ -113,9 +116,17 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       "new <name>",
       "scaffold <scripts>/<name>.ts from a template",
-      (y) => y.positional("name", { type: "string", demandOption: true }),
+      (y) =>
+        y
+          .positional("name", { type: "string", demandOption: true })
+          .option("with-params", { type: "boolean", default: false, describe: "with a parameter schema (zod)" })
+          .option("with-input", { type: "boolean", default: false, describe: "a source-kind script that reads an --input file" }),
       (args) => {
-        const file = scaffoldScript(args.name as string, targetOptions(args as unknown as Flags));
+        const file = scaffoldScript(args.name as string, {
+          ...targetOptions(args as unknown as Flags),
+          withParams: Boolean(args.withParams),
+          withInput: Boolean(args.withInput),
+        });
         console.log(`created ${file}`);
       },
     )
@@ -149,6 +160,11 @@ export async function main(argv: string[]): Promise<number> {
     console.error(text);
     return code;
   }
+}
+
+/** `--input -` (standard input): yargs would take a lone `-` for a positional; `--input=-` it takes as the value. */
+function stdinInput(argv: string[]): string[] {
+  return argv.flatMap((arg, i) => (arg === "-" && argv[i - 1] === "--input" ? [] : arg === "--input" && argv[i + 1] === "-" ? ["--input=-"] : [arg]));
 }
 
 async function one(flags: Flags, script: string): Promise<number> {

@@ -39,6 +39,7 @@ export function classifyError(error: unknown): ChunkError {
     message: detail ? `${message} (${detail})` : message,
     kind: isDatabase ? "database" : "script",
     retryable: isDatabase ? transient : true,
+    ...(/^[0-9A-Z]{5}$/.test(code) ? { code } : {}),
     stack,
   };
 }

@@ -108,3 +108,40 @@ export async function skippedKeys(sql: Sql, runId: number, limit: number): Promi
   );
   return rows.map((r) => r.key);
 }
+
+/**
+ * A chunk whose statement ran past its timeout becomes two: it keeps its
+ * number for the first half of its key range, and the second half is a new
+ * chunk (the next free number), both pending with their attempts from zero.
+ */
+export async function splitChunk(
+  sql: Sql,
+  runId: number,
+  chunkNo: number,
+  first: { lo: string; hi: string },
+  second: { lo: string; hi: string },
+): Promise<number> {
+  // Two participants splitting at once may pick the same next number: the second tries again.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await splitOnce(sql, runId, chunkNo, first, second);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "23505" || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function splitOnce(sql: Sql, runId: number, chunkNo: number, first: { lo: string; hi: string }, second: { lo: string; hi: string }): Promise<number> {
+  const [row] = await sql<{ chunk_no: number }>(
+    `WITH halved AS (
+       UPDATE data_script_chunks SET lo = $3, hi = $4, status = 'pending', attempts = 0, next_attempt_at = NULL, error = NULL
+       WHERE run_id = $1 AND chunk_no = $2 AND status IN ('pending', 'failed') RETURNING run_id),
+     added AS (
+       INSERT INTO data_script_chunks (run_id, chunk_no, lo, hi)
+       SELECT $1, (SELECT max(chunk_no) + 1 FROM data_script_chunks WHERE run_id = $1), $5, $6 FROM halved RETURNING chunk_no),
+     counted AS (UPDATE data_script_runs SET chunks_total = chunks_total + 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM added))
+     SELECT chunk_no FROM added`,
+    [runId, chunkNo, first.lo, first.hi, second.lo, second.hi],
+  );
+  return row?.chunk_no ?? 0;
+}

@@ -14,10 +14,23 @@ import {
   type ClaimedChunk,
   type NoClaim,
 } from "./chunk-claims";
-import { chunksOf, deleteChunks, failedChunks, insertChunks, reopenFailedChunks, settledCounts, skippedKeys, workLeft, type ChunkRange, type ChunkRow, type WorkLeft } from "./chunks";
+import {
+  chunksOf,
+  deleteChunks,
+  failedChunks,
+  insertChunks,
+  reopenFailedChunks,
+  settledCounts,
+  skippedKeys,
+  splitChunk,
+  workLeft,
+  type ChunkRange,
+  type ChunkRow,
+  type WorkLeft,
+} from "./chunks";
 import { openLedgerConnection } from "./connection";
 import { claimFailures, countOpenFailures, openFailures, recordFailures, resolveFailures, type FailureRow, type RowFailure } from "./failures";
-import { lockScript, tryLockScript, unlockScript } from "./lock";
+import { tryLockScript, unlockScript } from "./lock";
 import {
   evictSilent,
   heartbeat,
@@ -33,9 +46,10 @@ import {
 } from "./participants";
 import { finishRun, latestRevert, latestRun, latestRuns, resumeRun, runById, setChunksTotal, startRun, stopRun, type RunRow } from "./runs";
 import { markReverted, planRevert, pruneUndo, saveUndo, undoImages, undoSize } from "./undo";
+import { replicationState, type ReplicationState } from "./replication";
 import { ensureLedger } from "./schema";
 import { sqlFromManager, type Sql } from "./sql";
-import { decideStart, type ChunkStatus, type RunStatus, type StartDecision } from "./transitions";
+import { decideStart, type ChunkStatus, type RunInputs, type RunStatus, type StartDecision } from "./transitions";
 
 /**
  * The ledger as a participant's parent sees it, on its own connection: the
@@ -87,12 +101,16 @@ export interface RunLedger {
   pruneUndo(olderThanMs: number): Promise<{ runs: number; rows: number; bytes: number }>;
   /** The keys a revert's chunks skipped (live traffic changed those rows since), up to `limit`. */
   skippedKeys(runId: number, limit: number): Promise<unknown[]>;
+  /** The primary's WAL position and its standbys' replay (the health check's replication lag). */
+  replication(): Promise<ReplicationState>;
+  /** Splits a chunk whose statement timed out into two key ranges: the first keeps its number, the second gets the next free one. */
+  splitChunk(runId: number, chunkNo: number, first: { lo: string; hi: string }, second: { lo: string; hi: string }): Promise<number>;
   /** Runs `work` under the script's lock (waiting for it): the last participant out finalises. */
   withScriptLock<T>(script: string, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
-export interface StartFields {
+export interface StartFields extends RunInputs {
   script: string;
   checksum: string;
   dryRun: boolean;
@@ -167,10 +185,11 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
     run: (runId) => runById(sql, runId),
     async startOrResume(fields) {
       const latest = fields.revertOf === undefined ? await latestRun(sql, fields.script) : await latestRevert(sql, fields.script, fields.revertOf);
-      const decision = decideStart(latest, await someoneAtWork(fields.script), fields);
+      const decision = decideStart(latest, await someoneAtWork(fields.script), fields, fields);
       switch (decision.action) {
         case "skip":
         case "join":
+        case "refuse":
           return { decision, run: latest };
         case "locked":
           return { decision };
@@ -206,12 +225,16 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
     counts: (runId) => settledCounts(sql, runId),
     finish: (runId, status, counts, error, by) => finishRun(sql, runId, status, counts, error, by),
     planRevert: (revertRunId, ofRunId) => planRevert(sql, revertRunId, ofRunId),
+    replication: () => replicationState(sql),
+    splitChunk: (runId, chunkNo, first, second) => splitChunk(sql, runId, chunkNo, first, second),
     undoSize: (runId) => undoSize(sql, runId),
     markReverted: (revertRunId) => markReverted(sql, revertRunId),
     pruneUndo: (olderThanMs) => pruneUndo(sql, olderThanMs),
     skippedKeys: (runId, limit) => skippedKeys(sql, runId, limit),
     async withScriptLock(script, work) {
-      await lockScript(sql, script);
+      // Polled, never waited for on the connection: a participant paused while holding it must not stall
+      // this one's heartbeats (they share the connection) — they are what evicts it and frees the lock.
+      while (!(await tryLockScript(sql, script))) await new Promise((r) => setTimeout(r, 100));
       try {
         return await work();
       } finally {
@@ -242,4 +265,19 @@ export function chunkLedger(manager: EntityManager): ChunkLedger {
 }
 
 export { EvictedError } from "./chunk-claims";
-export type { ChunkRange, ChunkRow, ChunkTimeouts, ClaimedChunk, FailureRow, NoClaim, ParticipantRow, RowFailure, RunRow, SavedCounts, StartDecision, WorkLeft };
+export type {
+  ChunkRange,
+  ChunkRow,
+  ChunkTimeouts,
+  ClaimedChunk,
+  FailureRow,
+  NoClaim,
+  ParticipantRow,
+  ReplicationState,
+  RowFailure,
+  RunInputs,
+  RunRow,
+  SavedCounts,
+  StartDecision,
+  WorkLeft,
+};

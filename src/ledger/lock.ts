@@ -14,11 +14,6 @@ export async function tryLockScript(sql: Sql, script: string): Promise<boolean> 
   return row.locked;
 }
 
-/** Waits for the mutex: only briefly held, except while a run is being planned. */
-export async function lockScript(sql: Sql, script: string): Promise<void> {
-  await sql(`SELECT pg_advisory_lock(hashtext('data-script'), hashtext($1))`, [script]);
-}
-
 export async function unlockScript(sql: Sql, script: string): Promise<void> {
   await sql(`SELECT pg_advisory_unlock(hashtext('data-script'), hashtext($1))`, [script]);
 }

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import type { RowCounts } from "../messages";
-import type { RunStatus } from "./transitions";
+import type { RunInputs, RunStatus } from "./transitions";
 import type { Sql } from "./sql";
 
 export interface RunRow {
@@ -32,6 +32,10 @@ export interface RunRow {
   stop_error: string | null;
   /** The participant that finalised the run. */
   finished_by: number | null;
+  params: Record<string, unknown> | null;
+  params_typed: boolean;
+  input_name: string | null;
+  input_checksum: string | null;
 }
 
 /** The script's latest run that applied it (not a revert), real or dry. */
@@ -63,11 +67,11 @@ export async function latestRuns(sql: Sql, kind: RunRow["kind"] = "apply"): Prom
 
 export async function startRun(
   sql: Sql,
-  fields: { script: string; checksum: string; dryRun: boolean; workers: number; revertOf?: number; keepUndo?: boolean },
+  fields: { script: string; checksum: string; dryRun: boolean; workers: number; revertOf?: number; keepUndo?: boolean } & RunInputs,
 ): Promise<RunRow> {
   const [row] = await sql<RunRow>(
-    `INSERT INTO data_script_runs (script, checksum, status, dry_run, workers, host, pid, kind, reverts, undo)
-     VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+    `INSERT INTO data_script_runs (script, checksum, status, dry_run, workers, host, pid, kind, reverts, undo, params, params_typed, input_name, input_checksum)
+     VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10::json, $11, $12, $13) RETURNING *`,
     [
       fields.script,
       fields.checksum,
@@ -78,6 +82,10 @@ export async function startRun(
       fields.revertOf === undefined ? "apply" : "revert",
       fields.revertOf ?? null,
       fields.keepUndo && !fields.dryRun && fields.revertOf === undefined ? "kept" : "none",
+      JSON.stringify(fields.params),
+      fields.paramsTyped,
+      fields.input?.name ?? null,
+      fields.input?.checksum ?? null,
     ],
   );
   return row;

@@ -29,6 +29,15 @@ CREATE TABLE IF NOT EXISTS data_script_runs (
   pid           integer
 );
 CREATE INDEX IF NOT EXISTS data_script_runs_script ON data_script_runs (script, id);
+-- Added later: a ledger created by an earlier version gains them on first use.
+-- The run's validated parameters (params_typed: declared by a schema, so a resume must match them),
+-- and its --input file as named and its SHA-256 (a resume must be given the same bytes).
+-- params is json, not jsonb: status shows the parameters in the schema's order.
+ALTER TABLE data_script_runs
+  ADD COLUMN IF NOT EXISTS params json,
+  ADD COLUMN IF NOT EXISTS params_typed boolean NOT NULL DEFAULT false,
+  ADD COLUMN IF NOT EXISTS input_name text,
+  ADD COLUMN IF NOT EXISTS input_checksum text;
 CREATE TABLE IF NOT EXISTS data_script_chunks (
   run_id     integer NOT NULL REFERENCES data_script_runs (id) ON DELETE CASCADE,
   chunk_no   integer NOT NULL,

@@ -36,7 +36,9 @@ export type StartDecision =
   /** Carry on with the latest run, nobody alive on it: saved chunks stay, the rest run. */
   | { action: "resume"; runId: number }
   /** A new run; `discard` is a resumable run whose progress --restart (or --force) throws away first. */
-  | { action: "start"; discard?: number };
+  | { action: "start"; discard?: number }
+  /** The unfinished run was started with other parameters or another input file: resuming it would mix two runs. */
+  | { action: "refuse"; runId: number; reason: string };
 
 /**
  * What to do given the script's latest real run and whether a live participant
@@ -51,15 +53,77 @@ export type StartDecision =
  *   no                reverted             any                 → start
  *   no                running/failed/int.  — / --join          → resume (a running run nobody works on crashed)
  *   no                running/failed/int.  --restart/--force   → start, discarding the old run's progress
+ *   no                running/failed/int.  other typed parameters, or another input file → refuse (exit 2)
+ *                                          (with --restart or --force: start, discarding, as above)
  */
 export function decideStart(
-  latest: { id: number; status: RunStatus } | undefined,
+  latest: (RunIdentity & { id: number; status: RunStatus }) | undefined,
   someoneAtWork: boolean,
   flags: { force: boolean; restart: boolean; join: boolean; dryRun: boolean },
+  given?: RunInputs,
 ): StartDecision {
-  if (someoneAtWork) return flags.join && latest?.status === "running" && !flags.dryRun ? { action: "join", runId: latest.id } : { action: "locked" };
+  if (someoneAtWork) {
+    if (!flags.join || latest?.status !== "running" || flags.dryRun) return { action: "locked" };
+    // Every participant of a run works with the same parameters and input.
+    return refusal(latest, given, "join it with the same") ?? { action: "join", runId: latest.id };
+  }
   // A reverted run is as good as none: asked for by name, the script runs again.
   if (flags.dryRun || !latest || latest.status === "reverted") return { action: "start" };
   if (latest.status === "completed") return flags.force ? { action: "start" } : { action: "skip", runId: latest.id };
-  return flags.force || flags.restart ? { action: "start", discard: latest.id } : { action: "resume", runId: latest.id };
+  if (flags.force || flags.restart) return { action: "start", discard: latest.id };
+  return refusal(latest, given, "resume it with the same") ?? { action: "resume", runId: latest.id };
+}
+
+function refusal(latest: RunIdentity & { id: number; status: RunStatus }, given: RunInputs | undefined, how: string): StartDecision | undefined {
+  const mismatch = given && differences(latest, given);
+  if (!mismatch) return undefined;
+  return {
+    action: "refuse",
+    runId: latest.id,
+    reason:
+      `has an unfinished run (#${latest.id}, ${latest.status}) started with ${mismatch.text}; ` +
+      `${how} ${mismatch.same}, or pass --restart to discard its progress and start over`,
+  };
+}
+
+/** What a run was started with, besides its script: compared when it is resumed. */
+export interface RunInputs {
+  /** The validated parameters as JSON; `typed`: declared by the script's schema. */
+  params: Record<string, unknown>;
+  paramsTyped: boolean;
+  input?: { name: string; checksum: string };
+}
+
+/** What the ledger recorded about a run's parameters and input file. */
+export interface RunIdentity {
+  params: Record<string, unknown> | null;
+  params_typed: boolean;
+  input_name: string | null;
+  input_checksum: string | null;
+}
+
+/**
+ * Why `given` is not what the run was started with, or undefined. Parameters are compared
+ * only when a schema declared them both times (untyped ones are often pacing knobs such as
+ * a sleep); an input file whenever the run had one.
+ */
+function differences(run: RunIdentity, given: RunInputs): { text: string; same: string } | undefined {
+  if (run.input_checksum !== null && run.input_checksum !== (given.input?.checksum ?? null)) {
+    const now = given.input ? `${given.input.name} (sha256 ${given.input.checksum.slice(0, 12)}…)` : "no input file";
+    return { text: `another input file: ${run.input_name} (sha256 ${run.input_checksum.slice(0, 12)}…) then, ${now} now`, same: "file" };
+  }
+  if (!run.params_typed || !given.paramsTyped || run.params === null) return undefined;
+  const keys = [...new Set([...Object.keys(run.params), ...Object.keys(given.params)])].sort();
+  const changed = keys.filter((k) => canonical(run.params![k]) !== canonical(given.params[k]));
+  if (!changed.length) return undefined;
+  const shown = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
+  return { text: `other parameters: ${changed.map((k) => `${k} ${shown(run.params![k])} then, ${shown(given.params[k])} now`).join("; ")}`, same: "parameters" };
+}
+
+// JSON with sorted keys: the same values given in another order are the same parameters.
+function canonical(value: unknown): string | undefined {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
 }

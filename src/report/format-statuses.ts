@@ -13,11 +13,20 @@ export function formatStatuses(statuses: ScriptStatus[]): string {
         ? `  (revert run #${s.lastRevert.runId} of run #${s.lastRevert.of}: ${s.lastRevert.status}, ${s.lastRevert.restored} restored, ${s.lastRevert.skipped} skipped, ${s.lastRevert.deleted} deleted)`
         : "";
       const revertible = s.revertible ? "  (revertible)" : "";
+      const params = s.params && Object.keys(s.params).length ? `  params: ${formatParams(s.params)}` : "";
+      const input = s.input ? `  input: ${s.input.name} (sha256 ${s.input.checksum.slice(0, 12)}…)` : "";
       const description = s.description ? `  — ${s.description}` : "";
       const participants = (s.participants ?? []).map(
         (p) => `\n${" ".repeat(width + 2)}  ${p.label}  ${p.state}, ${p.chunks} chunks, ${p.rows} rows, ${p.rowsPerSecond} rows/s, heartbeat ${p.silentFor} s ago`,
       );
-      return `${s.script.padEnd(width)}  ${s.status.padEnd(11)}${when}${rows}${changed}${revertible}${revert}${description}${participants.join("")}`;
+      return `${s.script.padEnd(width)}  ${s.status.padEnd(11)}${when}${rows}${changed}${revertible}${revert}${params}${input}${description}${participants.join("")}`;
     })
     .join("\n");
+}
+
+/** `since=2024-01-01T00:00:00.000Z, limit=100`: strings bare, anything else as JSON. */
+function formatParams(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(", ");
 }

@@ -33,6 +33,7 @@ function summaryLines(s: RunSummary): string {
   }
   lines.push(`  chunks: ${s.chunks} of ${s.chunksTotal}, workers: ${s.workers} (${s.pids.length} process${s.pids.length === 1 ? "" : "es"})`);
   lines.push(`  time: ${(s.wallMs / 1000).toFixed(2)} s wall, ${(s.jobMs / 1000).toFixed(2)} s job, ${Math.round(s.rowsPerSecond)} rows/s`);
+  if (s.heldMs > 0) lines.push(`  held ${(s.heldMs / 1000).toFixed(1)} s while the database was unhealthy (last: ${s.lastHoldReason})`);
   if (s.run && s.run.participants > 1) {
     lines.push(
       `  the run, ${s.run.participants} participants: ${s.run.scanned} scanned, ${s.run.changed} changed, ${s.run.inserted} inserted ` +

@@ -1,6 +1,8 @@
 import type { RunLedger } from "../ledger/ledger";
 import { emptyChunkResult, type ChunkResult, type ChunkTask, type GivenChunkTask } from "../messages";
+import type { HealthGate } from "./health";
 import type { ChunkPool } from "./pool";
+import { sleep } from "./sleep";
 import { addChunk, type RunSummary } from "./summary";
 
 export interface DispatchOptions {
@@ -15,7 +17,14 @@ export interface DispatchOptions {
   onSaved?: () => void;
   /** The ledger connection failed under a record: this participant can go no further (evicted, or the database gone). */
   onLedgerLost: (error: unknown) => Promise<void>;
+  /** Checked before each chunk is handed out: the run holds while the database is unhealthy. */
+  health?: HealthGate;
+  /** A chunk whose statement timed out was cut in two (the second half got the number `added`). */
+  onSplit?: (chunkNo: number, added: number) => void;
 }
+
+/** SQLSTATE of a lock_timeout. */
+const LOCK_NOT_AVAILABLE = "55P03";
 
 /** How long a worker that found nothing waits before it looks again (chunks held by others, or in back-off). */
 const IDLE_POLL_MS = 250;
@@ -59,6 +68,8 @@ export class Dispatcher {
     this.drained = false;
     while (!this.stopped && !this.drained) {
       while (this.inFlight.size < this.pool.size && !this.stopped && !this.drained && Date.now() >= this.idleUntil) {
+        await this.options.health?.ready();
+        if (this.stopped) break;
         const includeMine = this.owedMine && this.inFlight.size === 0;
         this.track(this.run({ kind: "next", runId, participant, what, includeMine, revertOf }));
         if (this.options.pauseMs) await sleep(this.options.pauseMs);
@@ -72,6 +83,7 @@ export class Dispatcher {
   /** Push: queues a given chunk; resolves once it is handed to a worker. False once the run has stopped. */
   async submit(task: GivenChunkTask): Promise<boolean> {
     while (this.inFlight.size >= this.pool.size) await Promise.race(this.inFlight);
+    await this.options.health?.ready();
     if (this.stopped) return false;
     this.track(this.runGiven(task));
     if (this.options.pauseMs) await sleep(this.options.pauseMs);
@@ -121,12 +133,17 @@ export class Dispatcher {
   }
 
   private async execute(task: ChunkTask): Promise<ChunkResult> {
+    let result: ChunkResult;
     try {
-      return await this.pool.run(task);
+      result = await this.pool.run(task);
     } catch (error) {
       // The worker itself failed: its setup threw, or the process died mid-task.
-      return crashed(error);
+      result = crashed(error);
     }
+    if (result.outcome === "failed" || result.outcome === "saved" || result.outcome === "done") {
+      this.options.health?.recordAttempt(result.error?.code === LOCK_NOT_AVAILABLE);
+    }
+    return result;
   }
 
   private settled(result: ChunkResult): void {
@@ -152,6 +169,15 @@ export class Dispatcher {
   private async failed(result: ChunkResult, localAttempt?: number): Promise<boolean> {
     const error = result.error!;
     const { ledger, runId, maxRetries } = this.options;
+    if (result.split) {
+      // Its statement ran past statement_timeout: two halves, each tried afresh (and cut again if need be).
+      const added = await ledger.splitChunk(runId, result.chunkNo, result.split.first, result.split.second);
+      if (added) {
+        this.summary.chunksTotal++;
+        this.options.onSplit?.(result.chunkNo, added);
+        return true;
+      }
+    }
     let forGood: boolean;
     if (localAttempt !== undefined) {
       forGood = !error.retryable || localAttempt >= maxRetries;
@@ -186,17 +212,4 @@ function crashed(error: unknown): ChunkResult {
     ...emptyChunkResult(0, 0, "failed"),
     error: { message: workerDied ? `worker process died: ${message}` : message, kind: "script", retryable: workerDied },
   };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

@@ -3,7 +3,9 @@ import { openRunLedger, type FailureRow, type RunRow } from "../ledger/ledger";
 import type { GivenChunkTask } from "../messages";
 import { UsageError } from "../errors";
 import { isSourceScript, type ScriptContext } from "../script/data-script";
+import { InputError, readRecords } from "../inputs/read-records";
 import { Dispatcher } from "./dispatcher";
+import { HealthGate } from "./health";
 import { finishParticipation } from "./finish-participation";
 import { Participation } from "./participation";
 import { planKeyRanges } from "./plan";
@@ -31,9 +33,22 @@ export async function executeRun(run: RunContext): Promise<void> {
     const { force, restart, workers, dryRun, join, keepUndo } = settings;
     const revertOf = run.revert ? await revertTarget(run) : undefined;
     if (revertOf === null) return;
-    const checksum = loaded.checksum;
-    const started = await ledger.startOrResume({ script: loaded.name, checksum, dryRun, workers, force, restart, join, revertOf, keepUndo: keepUndo && loaded.script.keepUndo !== false });
+    const started = await ledger.startOrResume({
+      script: loaded.name,
+      checksum: loaded.checksum,
+      dryRun,
+      workers,
+      force,
+      restart,
+      join,
+      revertOf,
+      keepUndo: keepUndo && loaded.script.keepUndo !== false,
+      params: loaded.params.json,
+      paramsTyped: loaded.params.typed,
+      input: loaded.input && { name: loaded.input.name, checksum: loaded.input.checksum },
+    });
     const { decision } = started;
+    if (decision.action === "refuse") throw new UsageError(`${loaded.name} ${decision.reason}`);
     if (decision.action === "locked") return await locked(run);
     if (decision.action === "skip") {
       const message = revertOf
@@ -61,12 +76,12 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
   const runId = runRow.id;
   const script = loaded.script;
   const source = isSourceScript(script);
-  const parentCtx: ScriptContext = {
+  const parentCtx: ScriptContext<unknown> = {
     dataSource,
     manager: dataSource.manager,
     dryRun: settings.dryRun,
     workerId: 0,
-    params: settings.params,
+    params: loaded.params.value,
     log: (...args) => console.error(`[${loaded.name}]`, ...args),
   };
   let total = runRow.chunks_total;
@@ -87,10 +102,26 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
   if (!source) await dataSource.destroy();
 
   const runProgress = { chunks: 0, rows: 0 };
+  const health = new HealthGate({
+    ledger,
+    maxReplicationLagMs: settings.maxReplicationLagMs,
+    throttle: script.throttle && revertOf === undefined ? (ctx) => script.throttle!(ctx) : undefined,
+    ctx: parentCtx,
+    signal: hooks.signal,
+    onHold: (reason, heldMs) => {
+      if (reason) summary.lastHoldReason = reason;
+      hooks.progress.hold?.(reason, heldMs);
+    },
+  });
   const dispatcher = new Dispatcher(run.pool, summary, {
     runId,
     participant,
     ledger,
+    health,
+    onSplit: (chunkNo, added) => {
+      hooks.progress.setTotal(summary.chunksTotal);
+      hooks.log(`chunk ${chunkNo} ran past its statement timeout: cut in two (chunks ${chunkNo} and ${added}), each tried again`);
+    },
     maxRetries: settings.maxRetries,
     pauseMs: settings.pauseMs,
     continueOnError: settings.continueOnError,
@@ -110,6 +141,7 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
     reopen: () => openRunLedger(postgresOptions(dataSource)),
   });
   participation.start();
+  let inputFailure: string | undefined;
   const jobStarted = Date.now();
   hooks.progress.start(loaded.name, summary.chunksTotal, settings.workers);
   try {
@@ -125,7 +157,15 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
     } else if (revertOf !== undefined) {
       await dispatcher.pull("any", revertOf);
     } else if (source) {
-      await streamSource({ script, ctx: parentCtx, chunkSize: settings.chunkSize ?? script.chunkSize, runId, participant, chunks, ledger, dispatcher, summary, progress: hooks.progress });
+      // An --input file's records carry their line numbers; source()'s inputs are taken as they are.
+      const inputs = loaded.input ? { records: readRecords(loaded.input, script.input) } : { items: script.source!(parentCtx) };
+      try {
+        await streamSource({ ...inputs, chunkSize: settings.chunkSize ?? script.chunkSize, runId, participant, chunks, ledger, dispatcher, summary, progress: hooks.progress });
+      } catch (error) {
+        // A file that cannot be read on (bad quoting, bad JSON): the chunks in flight finish, and the run fails naming the line.
+        if (!(error instanceof InputError)) throw error;
+        inputFailure = error.message;
+      }
       await dispatcher.drain();
       // afterSave owed from an earlier attempt of the run (pulled: nothing else is to be claimed).
       if (!settings.dryRun) await dispatcher.pull("afterSave");
@@ -140,8 +180,9 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
     hooks.progress.stop();
   }
   summary.jobMs = Date.now() - jobStarted;
+  summary.heldMs = health.heldMs;
   summary.rowsPerSecond = summary.scanned / Math.max(summary.jobMs / 1000, 0.001);
-  await finishParticipation({ run, runId, participant, participation, dispatcher });
+  await finishParticipation({ run, runId, participant, participation, dispatcher, inputFailure });
 }
 
 function given(runId: number, participant: number, chunk: { chunk_no: number; lo: string | null; hi: string | null }): GivenChunkTask {

@@ -15,7 +15,15 @@ const WAIT_MS = 250;
  * The last participant at work finalises the run, under the script's lock:
  * exactly one does.
  */
-export async function finishParticipation(args: { run: RunContext; runId: number; participant: number; participation: Participation; dispatcher: Dispatcher }): Promise<void> {
+export async function finishParticipation(args: {
+  run: RunContext;
+  runId: number;
+  participant: number;
+  participation: Participation;
+  dispatcher: Dispatcher;
+  /** The --input file could not be read past a line. */
+  inputFailure?: string;
+}): Promise<void> {
   const { run, runId, participant, participation, dispatcher } = args;
   const { ledger, summary, settings, loaded, hooks } = run;
   try {
@@ -73,8 +81,8 @@ function cutOff({ run, participation }: { run: RunContext; participation: Partic
 }
 
 /** Under the script's lock: the run as finalised (by this participant now, or by another), or undefined while others work on it. */
-async function finaliseIfLast(args: { run: RunContext; runId: number; participant: number; dispatcher: Dispatcher }): Promise<RunRow | undefined> {
-  const { run, runId, participant, dispatcher } = args;
+async function finaliseIfLast(args: { run: RunContext; runId: number; participant: number; dispatcher: Dispatcher; inputFailure?: string }): Promise<RunRow | undefined> {
+  const { run, runId, participant, dispatcher, inputFailure } = args;
   const { ledger, summary, settings, loaded, hooks } = run;
   const current = await ledger.run(runId);
   if (!current || current.status !== "running") return current;
@@ -82,14 +90,22 @@ async function finaliseIfLast(args: { run: RunContext; runId: number; participan
   let outcome: ReturnType<typeof settle>;
   if (settings.dryRun) {
     // A dry run rolls everything back: its chunks stay pending, and only its own dispatcher knows how it went.
-    outcome = settle({ name: loaded.name, interrupted: hooks.signal?.aborted === true, failure: dispatcher.failure, failedChunks: dispatcher.failedChunks, failedRows: summary.failedRows });
+    outcome = settle({
+      name: loaded.name,
+      interrupted: hooks.signal?.aborted === true,
+      failure: dispatcher.failure,
+      inputFailure,
+      failedChunks: dispatcher.failedChunks,
+      failedRows: summary.failedRows,
+    });
   } else {
     const left = await ledger.workLeft(runId);
     const failure = current.stop_error ?? undefined;
     outcome = settle({
       name: loaded.name,
-      interrupted: !failure && left.pending + left.saved > 0,
+      interrupted: !failure && !inputFailure && left.pending + left.saved > 0,
       failure,
+      inputFailure,
       failedChunks: await ledger.failedChunks(runId),
       failedRows: await ledger.countOpenFailures(runId),
     });

@@ -6,12 +6,20 @@ export function settle(run: {
   interrupted: boolean;
   /** The first fatal chunk failure, if any. */
   failure?: string;
+  /** The --input file could not be read past a line. */
+  inputFailure?: string;
   failedChunks: number;
   /** Rows still recorded as failed (--continue-on-error). */
   failedRows: number;
 }): { status: Exclude<RunStatus, "running">; message?: string } {
   if (run.interrupted) {
     return { status: "interrupted", message: `interrupted: in-flight chunks finished or rolled back; resume with: data-script ${run.name}` };
+  }
+  if (run.inputFailure && !run.failure) {
+    return {
+      status: "failed",
+      message: `${run.inputFailure}\n  the chunks before it are saved; a corrected file is another file: run it with --restart to start over from it`,
+    };
   }
   if (run.failure) {
     return { status: "failed", message: `${run.failure}\n  fix the script and run it again: saved chunks are kept, the run resumes where it stopped` };

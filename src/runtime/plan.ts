@@ -12,7 +12,7 @@ import type { DataScript, ScriptContext } from "../script/data-script";
 export async function planKeyRanges(
   dataSource: DataSource,
   script: DataScript,
-  ctx: ScriptContext,
+  ctx: ScriptContext<unknown>,
   chunkSize = script.chunkSize,
 ): Promise<ChunkRange[]> {
   const metadata = dataSource.getMetadata(script.entity);

@@ -28,7 +28,8 @@ export async function revertScript(options: RevertOptions): Promise<RunSummary> 
   const hooks = withDefaults({ progress, signal, log });
   const runId = run === undefined ? undefined : Number(run);
   if (runId !== undefined && (!Number.isSafeInteger(runId) || runId < 1)) throw new UsageError(`--run must be a run number, got "${String(run)}"`);
-  const loaded = loadScript(resolveScript(scriptsFolder(settings), script, settings.scripts));
+  // A revert calls none of the script's hooks (setup, mutate, afterSave): it takes no parameters.
+  const loaded = { ...loadScript(resolveScript(scriptsFolder(settings), script, settings.scripts)), params: { value: {}, json: {}, typed: false } };
   const target = await openTarget({ ...settings, log: hooks.log });
   try {
     return await runOnTarget(settings, loaded, target, hooks, { run: runId });

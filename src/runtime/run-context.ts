@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { ParticipantIdentity, RunLedger } from "../ledger/ledger";
-import type { LoadedScript } from "../script/load-script";
+import type { PreparedRun } from "./prepare-run";
 import type { RunSettings } from "../settings/settings";
 import type { ChunkPool } from "./pool";
 import type { Progress } from "./progress";
@@ -9,7 +9,7 @@ import type { RunSummary } from "./summary";
 /** Everything one participant's part in a run works with. */
 export interface RunContext {
   settings: RunSettings;
-  loaded: LoadedScript;
+  loaded: PreparedRun;
   dataSource: DataSource;
   pool: ChunkPool;
   ledger: RunLedger;

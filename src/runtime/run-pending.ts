@@ -1,6 +1,8 @@
 import { openTarget } from "../database/target";
+import { UsageError } from "../errors";
 import { listScripts, loadScript } from "../script/load-script";
 import { resolveRunSettings, type RunOptions } from "../settings/settings";
+import { prepareRun } from "./prepare-run";
 import { runOnTarget, scriptsFolder, withDefaults, type RunHooks } from "./run-script";
 import { settled, statusesOn } from "./script-statuses";
 import { succeeded, type RunSummary } from "./summary";
@@ -20,6 +22,7 @@ export async function runPending(options: RunPendingOptions = {}): Promise<RunSu
   const { progress, signal, log, onSummary, ...rest } = options;
   const settings = resolveRunSettings(rest);
   const hooks = withDefaults({ progress, signal, log });
+  if (settings.input) throw new UsageError("--input is one script's file: run that script by name (data-script <script> --input <file>)");
   const scripts = listScripts(scriptsFolder(settings), settings.scripts);
   const target = await openTarget({ ...settings, log: hooks.log });
   try {
@@ -30,7 +33,8 @@ export async function runPending(options: RunPendingOptions = {}): Promise<RunSu
     const todo = scripts.filter((entry) => !settled(statuses.find((s) => s.script === entry.name) ?? { status: "pending" }));
     const summaries: RunSummary[] = [];
     for (const entry of todo) {
-      const summary = await runOnTarget(settings, loadScript(entry), target, hooks);
+      // Every script gets the same parameters: a key one does not declare may be another's.
+      const summary = await runOnTarget(settings, await prepareRun(settings, loadScript(entry), true), target, hooks);
       summaries.push(summary);
       onSummary?.(summary);
       if (!succeeded(summary)) break;

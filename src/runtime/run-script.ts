@@ -8,10 +8,12 @@ import { UsageError } from "../errors";
 import { openRunLedger, type ParticipantIdentity, type RunLedger } from "../ledger/ledger";
 import type { WorkerSettings } from "../messages";
 import { isSourceScript } from "../script/data-script";
-import { loadScript, resolveScript, type LoadedScript, type ScriptEntry } from "../script/load-script";
+import { loadScript, resolveScript, type ScriptEntry } from "../script/load-script";
+import { encodeParams } from "../script/params";
 import { resolveRunSettings, type RunOptions, type RunSettings } from "../settings/settings";
 import { executeRun } from "./execute-run";
 import { createPool } from "./pool";
+import { prepareRun, type PreparedRun } from "./prepare-run";
 import type { RunContext } from "./run-context";
 import { silentProgress, type Progress } from "./progress";
 import { emptySummary, type RunSummary } from "./summary";
@@ -43,14 +45,19 @@ export async function runScript(options: RunScriptOptions): Promise<RunSummary> 
   const { script, progress, signal, log, ...rest } = options;
   const settings = resolveRunSettings(rest);
   const hooks = withDefaults({ progress, signal, log });
-  // An unknown name or a script that does not load is refused before anything starts (an embedded server, a pool).
-  const loaded = loadScript(resolveScript(scriptsFolder(settings), script, settings.scripts));
+  // An unknown name, a script that does not load, a bad parameter or --input file, what cannot be
+  // joined: refused before anything starts (an embedded server, a connection, a pool).
+  const loaded = await prepareRun(settings, loadScript(resolveScript(scriptsFolder(settings), script, settings.scripts)));
   refuseJoin(settings, loaded);
-  const target = await openTarget({ ...settings, log: hooks.log });
   try {
-    return await runOnTarget(settings, loaded, target, hooks);
+    const target = await openTarget({ ...settings, log: hooks.log });
+    try {
+      return await runOnTarget(settings, loaded, target, hooks);
+    } finally {
+      await target.release();
+    }
   } finally {
-    await target.release();
+    loaded.input?.dispose();
   }
 }
 
@@ -65,7 +72,7 @@ export function withDefaults(hooks: RunHooks): Required<Omit<RunHooks, "signal">
 /** One run of a loaded script on a database already chosen (run --pending runs several on one). */
 export async function runOnTarget(
   settings: RunSettings,
-  loaded: LoadedScript,
+  loaded: PreparedRun,
   target: Target,
   hooks: RunHooks,
   revert?: RunContext["revert"],
@@ -99,13 +106,14 @@ export async function runOnTarget(
   }
 }
 
-function workerSettings(settings: RunSettings, entry: ScriptEntry, target: Target, applicationName: string): WorkerSettings {
+function workerSettings(settings: RunSettings, loaded: ScriptEntry & Pick<PreparedRun, "params" | "input">, target: Target, applicationName: string): WorkerSettings {
   return {
     dataSourceFile: resolve(settings.cwd, settings.dataSource),
     applicationName,
-    scriptFile: entry.file,
+    scriptFile: loaded.file,
     connection: target.connection,
-    params: settings.params,
+    params: encodeParams(loaded.params.value),
+    inputName: loaded.input?.name,
     dryRun: settings.dryRun,
     lockTimeoutMs: settings.lockTimeoutMs,
     statementTimeoutMs: settings.statementTimeoutMs,
@@ -130,7 +138,7 @@ function participantIdentity(workers: number): ParticipantIdentity {
 }
 
 /** What cannot be joined is refused before anything starts. */
-function refuseJoin(settings: RunSettings, loaded: LoadedScript): void {
+function refuseJoin(settings: RunSettings, loaded: PreparedRun): void {
   if (!settings.join) return;
   if (settings.dryRun) throw new UsageError("--join and --dry-run do not go together: a dry run is one host's, and writes nothing for others to share");
   if (isSourceScript(loaded.script)) {

@@ -29,6 +29,10 @@ export interface ScriptStatus {
   rowsChanged: number;
   rowsInserted: number;
   error: string | null;
+  /** The latest run's validated parameters (as JSON), or null before the first run. */
+  params: Record<string, unknown> | null;
+  /** The latest run's --input file, as named, and its SHA-256. */
+  input: { name: string; checksum: string } | null;
   /** A running run's participants (the hosts working on it), with their last heartbeat and pace. */
   participants?: ParticipantStatus[];
 }
@@ -115,6 +119,8 @@ export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[
         rowsInserted: Number(run?.rows_inserted ?? 0),
         error: crashed ? `its process died; resume it with: data-script ${name}` : run?.error ?? null,
         ...(participants.length && !crashed ? { participants: participants.map(participantStatus) } : {}),
+        params: run?.params ?? null,
+        input: run?.input_name && run.input_checksum ? { name: run.input_name, checksum: run.input_checksum } : null,
       });
     }
     return statuses;

@@ -21,6 +21,10 @@ export interface RunSummary extends RowCounts {
   wallMs: number;
   /** Chunks planned → last commit. */
   jobMs: number;
+  /** Time the run held while the database was unhealthy (replication lag, lock timeouts, the script's throttle). */
+  heldMs: number;
+  /** Why it last held. */
+  lastHoldReason?: string;
   rowsPerSecond: number;
   columns: Record<string, number>;
   samples: ChunkSample[];
@@ -55,6 +59,7 @@ export function emptySummary(script: string, dryRun: boolean, workers: number): 
     pids: [],
     wallMs: 0,
     jobMs: 0,
+    heldMs: 0,
     rowsPerSecond: 0,
     columns: {},
     samples: [],

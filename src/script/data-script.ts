@@ -1,7 +1,12 @@
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import type { InputOptions } from "../inputs/input-options";
+import type { ParamsOf, UntypedParams } from "./params";
 
-/** What every hook receives. */
-export interface ScriptContext {
+/**
+ * What every hook receives. `P` types `params`: the script's parameter schema
+ * (`ScriptContext<typeof params>`: the schema's output type) or the type itself.
+ */
+export interface ScriptContext<P = UntypedParams> {
   /** The worker's own DataSource (re-initialised in each child process). */
   dataSource: DataSource;
   /** The chunk's transactional manager (in `setup`: the DataSource's manager). */
@@ -9,12 +14,16 @@ export interface ScriptContext {
   dryRun: boolean;
   /** 1-based worker number; 0 when running in-process. */
   workerId: number;
-  /** Script parameters from `--param key=value`. */
-  params: Record<string, string>;
+  /** Script parameters (`--param key=value`, `--params-file`), validated by `static params` when the script declares it. */
+  params: ParamsOf<P>;
   log: (...args: unknown[]) => void;
   /** The chunk being processed (absent in `setup`); `attempt` is 1 the first time it is tried. */
   chunk?: { number: number; lo?: string | null; hi?: string | null; attempt: number };
 }
+
+/** What the base class's hooks take: a script's own hooks narrow it to `ScriptContext<typeof params>`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyScriptContext = ScriptContext<any>;
 
 /** `mutate` may return `false` to skip a row (table kind) or an input (source kind). */
 export type MutateResult<T> = void | boolean | T | undefined | Promise<void | boolean | T | undefined>;
@@ -27,6 +36,11 @@ export type MutateResult<T> = void | boolean | T | undefined | Promise<void | bo
 export abstract class DataScript<T extends ObjectLiteral = ObjectLiteral, Input = unknown> {
   /** One line shown by `data-script status`. */
   static description?: string;
+  /**
+   * The script's parameters, as a Standard Schema (zod, valibot, arktype…) object schema:
+   * validated before the run connects or forks; a key it does not declare is refused.
+   */
+  static params?: unknown;
   /** The entity class the script reads (table kind) or writes (source kind). */
   abstract entity: EntityTarget<T>;
   /** Rows per chunk (= per transaction, per statement). */
@@ -37,23 +51,31 @@ export abstract class DataScript<T extends ObjectLiteral = ObjectLiteral, Input 
   upsertOn?: string[];
   /** Keep before-images so `data-script revert` can undo a run (false: this script's runs cannot be reverted). */
   keepUndo = true;
+  /** Reads its inputs from `--input <file|->` (CSV or JSON lines, optionally gzipped): the format and column types. */
+  input?: InputOptions;
   /** Per-chunk `SET LOCAL lock_timeout` / `statement_timeout`, in ms. */
   lockTimeoutMs?: number;
   statementTimeoutMs?: number;
 
   /** Optional filter for the table kind; `qb` selects `entity` under its alias. */
-  where?(qb: SelectQueryBuilder<T>, ctx: ScriptContext): SelectQueryBuilder<T>;
+  where?(qb: SelectQueryBuilder<T>, ctx: AnyScriptContext): SelectQueryBuilder<T>;
   /** Makes the script a source-kind script. */
-  source?(ctx: ScriptContext): AsyncIterable<Input> | Iterable<Input>;
+  source?(ctx: AnyScriptContext): AsyncIterable<Input> | Iterable<Input>;
   /** Once per worker, after its DataSource is initialised. */
-  setup?(ctx: ScriptContext): void | Promise<void>;
+  setup?(ctx: AnyScriptContext): void | Promise<void>;
   /** Per row (table kind: change it in place) or per input (source kind: return an entity). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  abstract mutate(item: any, ctx: ScriptContext): MutateResult<T>;
+  abstract mutate(item: any, ctx: AnyScriptContext): MutateResult<T>;
+  /**
+   * Asked (in the parent, every few seconds) before chunks are handed out: return a reason to
+   * hold the run (e.g. "search cluster busy"), or nothing to go on.
+   */
+  throttle?(ctx: ScriptContext<any>): string | boolean | undefined | null | Promise<string | boolean | undefined | null>;
   /** Per chunk, after its transaction committed, with the rows written. At least once. */
-  afterSave?(rows: T[], ctx: ScriptContext): void | Promise<void>;
+  afterSave?(rows: T[], ctx: AnyScriptContext): void | Promise<void>;
 }
 
+/** Source kind: its inputs come from `source()` or from an `--input` file. */
 export function isSourceScript(script: DataScript): boolean {
-  return typeof script.source === "function";
+  return typeof script.source === "function" || script.input !== undefined;
 }

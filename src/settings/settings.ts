@@ -1,4 +1,6 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
 import { UsageError } from "../errors";
 import { closestName } from "./did-you-mean";
 import { readAppConfig } from "./app-config";
@@ -37,8 +39,12 @@ export interface RunOptions extends TargetOptions {
   restart?: boolean;
   /** Record failing rows and chunks and carry on; the run ends failed. */
   continueOnError?: boolean;
-  /** Script parameters: an object, or the CLI's `key=value` strings. */
-  params?: Record<string, string> | string[];
+  /** Script parameters: an object, or the CLI's `key=value` strings. They override the params file's. */
+  params?: Record<string, unknown> | string[];
+  /** A JSON file holding an object of parameters. */
+  paramsFile?: string;
+  /** A source-kind script's input file (CSV or JSON lines, optionally gzipped), or "-" for standard input. */
+  input?: string;
   pauseMs?: number | string;
   lockTimeoutMs?: number | string;
   statementTimeoutMs?: number | string;
@@ -51,6 +57,8 @@ export interface RunOptions extends TargetOptions {
   lease?: number | string;
   /** Keep no before-images for this run (it cannot be reverted). */
   noUndo?: boolean;
+  /** Hold the run while a standby of the primary is further behind than this ("10s", ms; 0: no check). */
+  maxReplicationLag?: number | string;
 }
 
 export const DEFAULTS = {
@@ -62,6 +70,7 @@ export const DEFAULTS = {
   maxRetries: 3,
   pauseMs: 0,
   leaseMs: 60_000,
+  maxReplicationLagMs: 10_000,
 } as const;
 
 export interface TargetSettings {
@@ -80,7 +89,10 @@ export interface RunSettings extends TargetSettings {
   force: boolean;
   restart: boolean;
   continueOnError: boolean;
-  params: Record<string, string>;
+  /** As given (the params file's, then --param's), before the script's schema validates them. */
+  params: Record<string, unknown>;
+  /** `path`: resolved, or "-" for standard input; `shownAs`: as given, for messages. */
+  input?: { path: string; shownAs: string };
   pauseMs: number;
   /** Undefined: the script's own, else the default (applied where the script is known). */
   lockTimeoutMs?: number;
@@ -91,6 +103,7 @@ export interface RunSettings extends TargetSettings {
   leaseMs: number;
   /** Before-images are kept (for revert) unless --no-undo; a script can also opt out (keepUndo = false). */
   keepUndo: boolean;
+  maxReplicationLagMs: number;
 }
 
 const TARGET_KEYS: (keyof TargetOptions)[] = ["dataSource", "scripts", "embedded", "cwd", "verbose"];
@@ -103,6 +116,8 @@ const RUN_KEYS: (keyof RunOptions)[] = [
   "restart",
   "continueOnError",
   "params",
+  "paramsFile",
+  "input",
   "pauseMs",
   "lockTimeoutMs",
   "statementTimeoutMs",
@@ -111,6 +126,7 @@ const RUN_KEYS: (keyof RunOptions)[] = [
   "join",
   "lease",
   "noUndo",
+  "maxReplicationLag",
 ];
 
 /** The CLI flag each option is, for messages. */
@@ -148,7 +164,8 @@ export function resolveRunSettings(options: RunOptions): RunSettings {
     force: options.force ?? false,
     restart: options.restart ?? false,
     continueOnError: options.continueOnError ?? false,
-    params: parseParams(options.params),
+    params: { ...readParamsFile(options.paramsFile, target.cwd), ...parseParams(options.params) },
+    input: inputFile(options.input, target.cwd),
     pauseMs: milliseconds(options.pauseMs, "pauseMs") ?? DEFAULTS.pauseMs,
     lockTimeoutMs: milliseconds(options.lockTimeoutMs, "lockTimeoutMs"),
     statementTimeoutMs: milliseconds(options.statementTimeoutMs, "statementTimeoutMs"),
@@ -157,6 +174,7 @@ export function resolveRunSettings(options: RunOptions): RunSettings {
     join: options.join ?? false,
     leaseMs: options.lease === undefined ? DEFAULTS.leaseMs : duration(options.lease, "lease"),
     keepUndo: !(options.noUndo ?? false),
+    maxReplicationLagMs: options.maxReplicationLag === undefined ? DEFAULTS.maxReplicationLagMs : duration(options.maxReplicationLag, "maxReplicationLag", 0),
   };
 }
 
@@ -206,10 +224,35 @@ export function duration(value: unknown, option: string, atLeastMs = 1_000): num
   return Math.round(ms);
 }
 
-function parseParams(params: RunOptions["params"]): Record<string, string> {
+function readParamsFile(file: string | undefined, cwd: string): Record<string, unknown> {
+  if (file === undefined) return {};
+  const path = resolve(cwd, file);
+  if (!existsSync(path)) throw new UsageError(`--params-file not found: ${file}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8").replace(/^\uFEFF/, ""));
+  } catch (error) {
+    throw new UsageError(`--params-file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new UsageError(`--params-file ${file} must hold a JSON object of parameters ({"since": "2024-01-01", …})`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function inputFile(input: string | undefined, cwd: string): RunSettings["input"] {
+  if (input === undefined) return undefined;
+  if (input === "-") return { path: "-", shownAs: "stdin" };
+  const path = resolve(cwd, input);
+  if (!input || !existsSync(path)) throw new UsageError(`--input file not found: ${input}`);
+  if (!statSync(path).isFile()) throw new UsageError(`--input ${input} is not a file`);
+  return { path, shownAs: input };
+}
+
+function parseParams(params: RunOptions["params"]): Record<string, unknown> {
   if (params === undefined) return {};
   if (!Array.isArray(params)) return { ...params };
-  const parsed: Record<string, string> = {};
+  const parsed: Record<string, unknown> = {};
   for (const pair of params) {
     const eq = pair.indexOf("=");
     if (eq < 1) throw new UsageError(`--param expects key=value, got "${pair}"`);

@@ -8,6 +8,7 @@ import { imageRows, undoImage } from "../undo/undo-image";
 import { inChunkTransaction } from "./chunk-transaction";
 import { errorMessage, type ChunkWork, type ChunkWrite } from "./chunk-write";
 import { explainDataError } from "./explain-data-error";
+import { isStatementTimeout, splitRange } from "./split-range";
 import { writeSourceChunk } from "./source-chunk";
 import { revertChunk } from "./revert-chunk";
 import { writeTableChunk } from "./table-chunk";
@@ -47,7 +48,8 @@ async function executeChunk(state: WorkerState, task: ChunkTask, given: ChunkWor
     const limit = settings.chunkTimeoutMs;
     written = await inChunkTransaction(dataSource, limit, () => `chunk ${work?.chunkNo ?? "?"} did not finish within ${limit} ms`, async (manager) => {
       work = await claim(state, task, given, manager, result);
-      await state.ready();
+      // A revert calls none of the script's hooks: it writes back what the run's chunks kept.
+      if (task.revertOf === undefined) await state.ready();
       return writeChunk(state, task, work, manager, result);
     });
   } catch (error) {
@@ -56,6 +58,10 @@ async function executeChunk(state: WorkerState, task: ChunkTask, given: ChunkWor
       result.outcome = error instanceof EvictedError ? "evicted" : "failed";
       // A value a column rejects: name the row and the column PostgreSQL does not name.
       result.error = classifyError(explainDataError(error, dataSource.getMetadata(script.entity), result.chunkNo) ?? error);
+      // A key range whose statement timed out is cut in two, rather than failing the run.
+      if (isStatementTimeout(error) && work?.lo != null && work.hi != null && task.kind === "next" && task.revertOf === undefined) {
+        result.split = await splitRange(dataSource.manager, dataSource.getMetadata(script.entity), { lo: work.lo, hi: work.hi }).catch(() => undefined);
+      }
     }
   }
   result.ms = Date.now() - started;
@@ -175,13 +181,13 @@ async function idle(state: WorkerState, task: ChunkTask): Promise<ChunkResult> {
   return { ...emptyChunkResult(0, process.pid, "idle"), left: { pending: left.pending, saved: left.saved, retryInMs: left.retryInMs } };
 }
 
-function contextFor(state: WorkerState, work: ChunkWork, manager: EntityManager): ScriptContext {
+function contextFor(state: WorkerState, work: ChunkWork, manager: EntityManager): ScriptContext<unknown> {
   return {
     dataSource: state.dataSource,
     manager,
     dryRun: state.settings.dryRun,
     workerId: state.workerId,
-    params: state.settings.params,
+    params: state.params,
     log: state.log,
     chunk: { number: work.chunkNo, lo: work.lo, hi: work.hi, attempt: work.attempt },
   };

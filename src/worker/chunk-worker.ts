@@ -3,6 +3,7 @@ import type { DataSource } from "typeorm";
 import { loadDataSource } from "../database/load-data-source";
 import type { ChunkResult, ChunkTask, WorkerSettings } from "../messages";
 import { loadScriptFile } from "../script/load-script";
+import { decodeParams } from "../script/params";
 import { chunkTimeouts } from "../settings/settings";
 import { executeTask } from "./chunk-executor";
 import type { WorkerState } from "./worker-state";
@@ -69,6 +70,7 @@ async function initialise(): Promise<WorkerState> {
   const dataSource = await connection();
   const { script } = loadScriptFile(current.scriptFile);
   const log = (...args: unknown[]) => console.error(`[worker ${workerId}]`, ...args);
+  const params = decodeParams(current.params);
   let setUp: Promise<void> | undefined;
   // Once per worker, before its first chunk's work (after that chunk is claimed, so a failure names it).
   // A setup that threw throws again for every chunk this worker is handed: it is not retried.
@@ -76,13 +78,13 @@ async function initialise(): Promise<WorkerState> {
     (setUp ??= (async () => {
       if (!script.setup) return;
       try {
-        await script.setup({ dataSource, manager: dataSource.manager, dryRun: current.dryRun, workerId, params: current.params, log });
+        await script.setup({ dataSource, manager: dataSource.manager, dryRun: current.dryRun, workerId, params, log });
       } catch (error) {
         throw new ScriptError(`setup() threw in worker ${workerId}, before any of its chunks started: ${(error as Error)?.message ?? String(error)}`, { cause: error });
       }
     })());
   const keepUndo = current.keepUndo && script.keepUndo !== false;
-  return { dataSource, script, workerId, log, settings: current, timeouts: chunkTimeouts(current, script), ready, keepUndo };
+  return { dataSource, script, workerId, log, settings: current, params, timeouts: chunkTimeouts(current, script), ready, keepUndo };
 }
 
 export async function runChunk(task: ChunkTask): Promise<ChunkResult> {

@@ -11,6 +11,8 @@ export interface ChunkWork {
   /** 1 for the first attempt. */
   attempt: number;
   inputs?: unknown[];
+  /** An --input file's: the line each input starts on. */
+  lines?: number[];
   /** Rows (keys) or inputs recorded as failed by an earlier attempt under --continue-on-error. */
   retryFailures?: { id: number; key: unknown; input: unknown }[];
 }

@@ -3,6 +3,8 @@ import { bulkInsert } from "../bulk/bulk-insert";
 import { bulkUpsert } from "../bulk/bulk-upsert";
 import type { RowFailure } from "../ledger/ledger";
 import type { ChunkResult, WorkerSettings } from "../messages";
+import { convertColumns } from "../inputs/column-types";
+import { lineLabel } from "../inputs/input-options";
 import type { DataScript, ScriptContext } from "../script/data-script";
 import { describe, errorMessage, isThenable, preview, sampleOf, SAMPLE_LIMIT, ScriptError, type ChunkWork, type ChunkWrite } from "./chunk-write";
 import { withRows } from "./explain-data-error";
@@ -13,24 +15,42 @@ export async function writeSourceChunk(
   metadata: EntityMetadata,
   manager: EntityManager,
   task: ChunkWork,
-  ctx: ScriptContext,
+  ctx: ScriptContext<unknown>,
   result: ChunkResult,
   settings: WorkerSettings,
 ): Promise<ChunkWrite> {
   const inputs = task.retryFailures ? task.retryFailures.map((f) => f.input) : task.inputs ?? [];
+  // An --input file's line numbers: with the inputs, or (a retried failure) recorded as its key.
+  const lines = task.retryFailures ? task.retryFailures.map((f) => (f.key as { line?: number } | null)?.line) : task.lines;
+  const fileLine = (i: number) => (settings.inputName && lines?.[i] ? lines[i] : undefined);
+  const label = (i: number) => (fileLine(i) ? lineLabel(settings.inputName!, fileLine(i)!) : `input #${i + 1} of chunk ${task.chunkNo}`);
   result.scanned = inputs.length;
   const failures: RowFailure[] = [];
   const entities: ObjectLiteral[] = [];
   const inputNumbers: number[] = [];
-  for (const [i, input] of inputs.entries()) {
+  for (const [i, raw] of inputs.entries()) {
+    const fail = (message: string, error?: unknown, retryable = false) => {
+      if (!settings.continueOnError) throw new ScriptError(message, { cause: error, retryable });
+      failures.push({ input: raw, key: fileLine(i) ? { line: fileLine(i) } : undefined, error: message });
+    };
+    let input = raw;
+    if (fileLine(i)) {
+      try {
+        input = convertColumns(raw, script.input?.columns);
+      } catch (error) {
+        // `feed.csv line 31,337: column credit: "12x" is not an integer`
+        fail(`${label(i)}: ${errorMessage(error)}`, error);
+        continue;
+      }
+    }
     let entity: unknown;
     try {
       entity = script.mutate(input, ctx);
       if (isThenable(entity)) entity = await entity;
     } catch (error) {
-      const message = `mutate threw on input #${i + 1} of chunk ${task.chunkNo} (${preview(input)}): ${errorMessage(error)}`;
-      if (!settings.continueOnError) throw new ScriptError(message, { cause: error, retryable: true });
-      failures.push({ input, error: message });
+      const where = fileLine(i) ? `chunk ${task.chunkNo}, ${preview(raw)}` : preview(raw);
+      // The script's own code threw: the chunk is tried again (a bad cell above is not: no retry mends it).
+      fail(`mutate threw on ${label(i)} (${where}): ${errorMessage(error)}`, error, true);
       continue;
     }
     if (entity === false || entity === undefined || entity === null) {
@@ -40,15 +60,15 @@ export async function writeSourceChunk(
     if (!(entity instanceof (metadata.target as new () => unknown))) {
       throw new ScriptError(
         `mutate must return a ${metadata.name} (e.g. ctx.manager.create(${metadata.name}, {...})) or false; ` +
-          `it returned ${describe(entity)} for input #${i + 1} of chunk ${task.chunkNo}`,
+          `it returned ${describe(entity)} for ${label(i)}`,
       );
     }
     entities.push(entity as ObjectLiteral);
-    inputNumbers.push(i + 1);
+    inputNumbers.push(i);
   }
   // On a data error, explain-data-error names the input (and its key) that PostgreSQL refused.
   const named = (error: unknown) =>
-    withRows(error, entities.map((entity, i) => ({ entity, label: `input #${inputNumbers[i]} of chunk ${task.chunkNo}${keyHint(metadata, entity, script.upsertOn)}` })));
+    withRows(error, entities.map((entity, i) => ({ entity, label: `${label(inputNumbers[i])}${keyHint(metadata, entity, script.upsertOn)}` })));
   if (script.upsertOn?.length) {
     const upsert = await bulkUpsert(manager, entities, { conflictColumns: script.upsertOn }).catch((error) => {
       throw named(error);

@@ -15,7 +15,7 @@ export async function writeTableChunk(
   metadata: EntityMetadata,
   manager: EntityManager,
   task: ChunkWork,
-  ctx: ScriptContext,
+  ctx: ScriptContext<unknown>,
   result: ChunkResult,
   settings: WorkerSettings,
 ): Promise<ChunkWrite> {
@@ -63,7 +63,7 @@ export async function writeTableChunk(
   return { written: update.changes.map((c) => c.entity), failures, undo: { updated: update.changes } };
 }
 
-async function loadRange(script: DataScript, metadata: EntityMetadata, manager: EntityManager, task: ChunkWork, ctx: ScriptContext) {
+async function loadRange(script: DataScript, metadata: EntityMetadata, manager: EntityManager, task: ChunkWork, ctx: ScriptContext<unknown>) {
   const alias = "row";
   const key = metadata.primaryColumns[0];
   let qb = manager.createQueryBuilder(metadata.target as never, alias);

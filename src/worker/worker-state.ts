@@ -10,6 +10,8 @@ export interface WorkerState {
   workerId: number;
   log: (...args: unknown[]) => void;
   settings: WorkerSettings;
+  /** ctx.params: the values the parent validated. */
+  params: unknown;
   /** The chunk transaction's lock and statement timeouts, the run's or the script's own. */
   timeouts: ChunkTimeouts;
   /** Runs the script's setup once (before the worker's first chunk); rejects, every time, if it threw. */
