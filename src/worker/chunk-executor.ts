@@ -27,7 +27,9 @@ class NothingClaimed extends Error {
 /** One task: an owed afterSave, the next claimable chunk (pull), or a chunk the parent handed out (push). */
 export async function executeTask(state: WorkerState, task: ChunkTask): Promise<ChunkResult> {
   if (task.kind === "given") return executeChunk(state, task, { ...task, attempt: 0 });
-  const owed = await chunkLedger(state.dataSource.manager).claimOwedAfterSave(task.runId, task.participant, task.includeMine);
+  // Only a script with an afterSave leaves chunks `saved` (a revert never does): no round trip otherwise.
+  const owes = state.script.afterSave !== undefined && task.revertOf === undefined;
+  const owed = owes ? await chunkLedger(state.dataSource.manager).claimOwedAfterSave(task.runId, task.participant, task.includeMine) : undefined;
   if (owed) return afterSaveAgain(state, task, owed);
   if (task.what === "afterSave") return idle(state, task);
   return executeChunk(state, task, undefined);
