@@ -1,7 +1,10 @@
+import { join } from "node:path";
 import type { Client } from "pg";
+import { resetDemo } from "./demo";
 import { SEED_UPDATED_AT } from "./seed-data";
 
-export type BenchPath = "update" | "create" | "upsert";
+/** `demo`: the README's main job (bench/demo.ts), which seeds and checks its own databases. */
+export type BenchPath = "update" | "create" | "upsert" | "demo";
 
 /** A unique key on e-mail, present only on the upsert path (the upsert's conflict target). */
 const EMAIL_KEY = "bench_users_email_key";
@@ -12,6 +15,7 @@ const EMAIL_KEY = "bench_users_email_key";
  * runner's ledger emptied, then a CHECKPOINT so no run pays for the previous one's writes.
  */
 export async function resetFor(db: Client, path: BenchPath, n: number): Promise<void> {
+  if (path === "demo") return resetDemo(db, join(__dirname, ".."));
   const ledger = await db.query<{ name: string }>(
     `SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'data\\_script\\_%'`,
   );

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { SubscriberMode } from "../data-source";
+import { demoDatabaseUrl, DEMO_EMBEDDED_DIR } from "../demo";
 import type { BenchPath } from "../seed";
 
 /** How to start one timed run of a method, and how to read its result. */
@@ -16,8 +17,11 @@ export interface MethodSpec {
   /** Row label in the results table. */
   label: string;
   path: BenchPath;
-  /** runner: the data-script CLI (reads its --json summary); child: a bench/methods or bench/raw process (@@bench-result line). */
-  kind: "runner" | "child";
+  /**
+   * runner: the data-script CLI (reads its --json summary); child: a bench/methods or bench/raw process
+   * (@@bench-result line); demo: `npm run demo` (its `run --pending` summary: the create and the rename).
+   */
+  kind: "runner" | "child" | "demo";
   subscriber: SubscriberMode;
   /** Largest N it runs at (the slow ORMs are left out of --large). */
   maxN: number;
@@ -30,16 +34,26 @@ const NOT_LARGE = 100_000;
 
 const node = process.execPath;
 // The TypeScript hook the runner itself uses (bin/data-script.js), so ORM methods start the same way; @swc-node/register otherwise.
-const PROJECT_HOOK = join(__dirname, "..", "..", "src", "register-typescript.js");
+const PROJECT_HOOK = join(__dirname, "..", "..", "dist", "typescript", "preload.js");
 const TS = ["-r", existsSync(PROJECT_HOOK) ? PROJECT_HOOK : "@swc-node/register"];
 
-function runnerArgs(script: string, workers: number, n: number, path: BenchPath): string[] {
-  const args = [script, "--force", "--json", "--no-progress", "-d", "bench/data-source.ts", "--scripts", "bench/scripts", "--workers", String(workers)];
+function runnerArgs(script: string, workers: number, n: number, path: BenchPath, extra: string[]): string[] {
+  const args = [script, "--force", "--json", "--no-progress", "-d", "bench/data-source.ts", "--scripts", "bench/scripts", "--workers", String(workers), ...extra];
   if (path !== "update") args.push("--param", `count=${n}`);
   return args;
 }
 
-function runner(id: string, label: string, path: BenchPath, script: string, workers: number, subscriber: SubscriberMode, maxN = ALL, viaNpm = false): MethodSpec {
+function runner(
+  id: string,
+  label: string,
+  path: BenchPath,
+  script: string,
+  workers: number,
+  subscriber: SubscriberMode,
+  maxN = ALL,
+  viaNpm = false,
+  extra: string[] = [],
+): MethodSpec {
   return {
     id,
     label,
@@ -49,7 +63,9 @@ function runner(id: string, label: string, path: BenchPath, script: string, work
     maxN,
     invocation: (n, _chunk, url) => ({
       command: viaNpm ? "npm" : node,
-      args: viaNpm ? ["run", "--silent", "data-script", "--", ...runnerArgs(script, workers, n, path)] : ["bin/data-script.js", ...runnerArgs(script, workers, n, path)],
+      args: viaNpm
+        ? ["run", "--silent", "data-script", "--", ...runnerArgs(script, workers, n, path, extra)]
+        : ["bin/data-script.js", ...runnerArgs(script, workers, n, path, extra)],
       env: { DATABASE_URL: url, BENCH_SUBSCRIBER: subscriber },
     }),
   };
@@ -83,6 +99,23 @@ function rawChild(id: string, label: string, path: BenchPath, file: string, maxN
   };
 }
 
+/** `npm run demo` on the embedded server (DATABASE_URL unset, a fresh data folder) or on the bench's server (a fresh database). */
+function demo(id: string, label: string, embedded: boolean): MethodSpec {
+  return {
+    id,
+    label,
+    path: "demo",
+    kind: "demo",
+    subscriber: "audit",
+    maxN: NOT_LARGE,
+    invocation: (n, _chunk, url) => ({
+      command: "npm",
+      args: ["run", "--silent", "demo", "--", "--json", "--no-progress", "--param", `count=${n}`],
+      env: embedded ? { DATABASE_URL: "", DATA_SCRIPT_EMBEDDED_DIR: DEMO_EMBEDDED_DIR } : { DATABASE_URL: demoDatabaseUrl(url), DATA_SCRIPT_EMBEDDED_DIR: DEMO_EMBEDDED_DIR },
+    }),
+  };
+}
+
 const W = WORKERS;
 const UPPER = "bench-upper-usernames";
 
@@ -94,6 +127,8 @@ export const METHODS: MethodSpec[] = [
   runner("a-runner-w1-audit", `(a) runner, --workers 1, audit subscriber`, "update", UPPER, 1, "audit", NOT_LARGE),
   runner(`a-runner-w${W}-audit`, `(a) runner, --workers ${W}, audit subscriber`, "update", UPPER, W, "audit"),
   runner(`a-npm-w${W}-count`, `(a) \`npm run data-script\`, --workers ${W}, counting`, "update", UPPER, W, "count", ALL, true),
+  runner(`a-runner-w${W}-stamp`, `(a) runner, --workers ${W}, subscriber setting a column in beforeUpdate`, "update", UPPER, W, "stamp"),
+  runner(`a-runner-w${W}-count-chunk5000`, `(a) runner, --workers ${W}, counting, --chunk-size 5000`, "update", UPPER, W, "count", NOT_LARGE, false, ["--chunk-size", "5000"]),
   tsChild("a-lib-bulkupdate-count", "bulkUpdate() in one process, no runner, counting", "update", "bulk-library.ts", "count"),
   tsChild("b-save-count", "(b) TypeORM save(…, {chunk: 1000}), counting", "update", "typeorm-save.ts", "count", NOT_LARGE),
   tsChild("b-save-audit", "(b) TypeORM save(…, {chunk: 1000}), audit", "update", "typeorm-save.ts", "audit", NOT_LARGE),
@@ -104,15 +139,18 @@ export const METHODS: MethodSpec[] = [
   rawChild("e2-raw-unnest-split", "(e) split over 2 processes", "update", "raw-unnest-split.js"),
   rawChild("f-set-based", "(f) set-based UPDATE … SET username = upper(username)", "update", "set-based.js"),
   // The create path: N new rows.
-  runner(`create-runner-w${W}-count`, `runner (source kind, bulkInsert), --workers ${W}, counting`, "create", "bench-create-users", W, "count", NOT_LARGE),
-  tsChild("create-lib-bulkinsert-count", "bulkInsert() per 1,000 in one process, counting", "create", "bulk-library.ts", "count", NOT_LARGE),
+  runner(`create-runner-w${W}-count`, `runner (source kind, bulkInsert), --workers ${W}, counting`, "create", "bench-create-users", W, "count"),
+  tsChild("create-lib-bulkinsert-count", "bulkInsert() per 1,000 in one process, counting", "create", "bulk-library.ts", "count"),
   tsChild("create-save-count", "TypeORM save(…, {chunk: 1000}), counting", "create", "typeorm-save.ts", "count", NOT_LARGE),
-  rawChild("create-raw-unnest", "raw INSERT … SELECT FROM unnest per 1,000 (pg)", "create", "raw-insert.js", NOT_LARGE),
+  rawChild("create-raw-unnest", "raw INSERT … SELECT FROM unnest per 1,000 (pg)", "create", "raw-insert.js"),
   // The upsert path: half new, half existing (by e-mail).
-  runner(`upsert-runner-w${W}-count`, `runner (source kind, upsertOn email), --workers ${W}, counting`, "upsert", "bench-upsert-users", W, "count", NOT_LARGE),
-  tsChild("upsert-lib-bulkupsert-count", "bulkUpsert() per 1,000 in one process, counting", "upsert", "bulk-library.ts", "count", NOT_LARGE),
-  tsChild("upsert-typeorm-count", "TypeORM upsert(…, [\"email\"]) per 1,000, counting", "upsert", "typeorm-upsert.ts", "count", NOT_LARGE),
-  rawChild("upsert-raw-unnest", "raw INSERT … FROM unnest ON CONFLICT per 1,000 (pg)", "upsert", "raw-upsert.js", NOT_LARGE),
+  runner(`upsert-runner-w${W}-count`, `runner (source kind, upsertOn email), --workers ${W}, counting`, "upsert", "bench-upsert-users", W, "count"),
+  tsChild("upsert-lib-bulkupsert-count", "bulkUpsert() per 1,000 in one process, counting", "upsert", "bulk-library.ts", "count"),
+  tsChild("upsert-typeorm-count", "TypeORM upsert(…, [\"email\"]) per 1,000, counting", "upsert", "typeorm-upsert.ts", "count"),
+  rawChild("upsert-raw-unnest", "raw INSERT … FROM unnest ON CONFLICT per 1,000 (pg)", "upsert", "raw-upsert.js"),
+  // The README's main job, as a new user runs it.
+  demo("demo-embedded", "`npm run demo` on the embedded server (DATABASE_URL unset, empty data folder)", true),
+  demo("demo-server", "`npm run demo` on the bench's server (DATABASE_URL, empty database)", false),
 ];
 
 /** The baseline each path's ratios are taken against. */
@@ -120,4 +158,5 @@ export const BASELINE: Record<BenchPath, string> = {
   update: "e-raw-unnest",
   create: "create-raw-unnest",
   upsert: "upsert-raw-unnest",
+  demo: "demo-server",
 };

@@ -12,6 +12,8 @@ export interface Frame {
 type Rule = [category: string, test: (f: Frame) => boolean];
 
 const url = (re: RegExp) => (f: Frame) => re.test(f.url);
+/** The compiled per-entity functions (src/bulk/compiled/) have no file: they are known by their names, e.g. `diffUser`. */
+const compiled = (re: RegExp) => (f: Frame) => f.url === "" && re.test(f.functionName);
 
 export const LEAF_ONLY: Rule[] = [
   ["idle", (f) => f.functionName === "(idle)"],
@@ -23,19 +25,19 @@ export const PHASES: Rule[] = [
   ["start-up: module loading + swc transpile", (f) => /@swc|swc-node|pirates|node:internal\/modules|node:internal\/bootstrap/.test(f.url)],
   ["IPC (tinypool, child_process messages)", url(/tinypool|node:internal\/child_process/)],
   ["event dispatch (broadcaster, subscribers, listeners)", url(/subscriber\/Broadcaster|BroadcasterResult|UserAuditSubscriber|counting-subscriber|bulk\/events|entities\/User\.ts/)],
-  ["change computation (snapshot copy, TypeORM diff)", url(/SubjectChangedColumnsComputer|persistence\/Subject\.js|bulk\/change-set|bulk\/snapshots/)],
+  ["change computation (snapshot copy, TypeORM diff)", (f) => /SubjectChangedColumnsComputer|persistence\/Subject\.js|bulk\/change-set|bulk\/snapshots|bulk\/fast-diff|bulk\/compiled\/(differ|snapshotter|column-changed)/.test(f.url) || compiled(/^(diff|snapshot)/)(f)],
   ["row decoding (pg result parsing, pg-types)", url(/pg\/lib\/result|pg-types|postgres-date|postgres-array|postgres-interval|pg-protocol\/dist\/parser/)],
-  ["entity hydration (TypeORM raw rows → entities)", url(/RawSqlResultsToEntityTransformer|DocumentToEntityTransformer/)],
-  ["SQL encoding (params: codecs, pg arrays, protocol)", (f) => /bulk\/column-codec|bulk\/sql\.|bulk\/insert-columns|pg\/lib\/utils|pg-protocol\/dist\/serializer|buffer-writer/.test(f.url) || /^(updateParams|insertParams)$/.test(f.functionName)],
+  ["entity hydration (TypeORM raw rows → entities)", (f) => /RawSqlResultsToEntityTransformer|DocumentToEntityTransformer|bulk\/load-entities/.test(f.url) || compiled(/^(hydrate|applyReturned)/)(f)],
+  ["SQL encoding (params: codecs, pg arrays, protocol)", (f) => /bulk\/column-codec|bulk\/sql\.|bulk\/insert-columns|pg\/lib\/utils|pg-protocol\/dist\/serializer|buffer-writer/.test(f.url) || /^(updateParams|insertParams)$/.test(f.functionName) || compiled(/^(updateParams|insertParams|definedCounts)/)(f)],
   ["TypeORM query building (QueryBuilder, find options)", url(/typeorm\/(query-builder|find-options)/)],
   ["pg client / socket", url(/node_modules\/pg\/|pg-pool|node:net|node:internal\/stream_base/)],
 ];
 
 export const AREAS: Rule[] = [
   ["TypeORM other (metadata, utils)", url(/node_modules\/typeorm/)],
-  ["runner (src/runner, src/ledger, src/worker)", url(/\/src\/(runner|ledger|worker)\//)],
-  ["bulk writers, other (src/bulk)", url(/\/src\/bulk\//)],
-  ["CLI (yargs, progress)", url(/yargs|cli-progress|\/src\/cli\//)],
+  ["runner (src/runtime, src/ledger, src/worker)", url(/\/(src|dist)\/(runtime|ledger|worker)\//)],
+  ["bulk writers, other (src/bulk)", (f) => /\/(src|dist)\/bulk\//.test(f.url) || compiled(/^(setMissingNullables|adoptUnset)/)(f)],
+  ["CLI (yargs, progress)", url(/yargs|cli-progress|\/(src|dist)\/cli\//)],
   ["MikroORM / knex", url(/@mikro-orm|knex/)],
   ["script + bench code", url(/\/bench\/|\/scripts\//)],
   ["node internals, other", url(/^node:/)],

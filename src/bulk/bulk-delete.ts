@@ -4,7 +4,8 @@ import { codecFor, quotedTable } from "./column-codec";
 import { readerFor } from "./column-value";
 import { afterRemove, beforeRemove } from "./events";
 import { assertSameClass, keyOf, metadataOf } from "./rows";
-import { copyEntity, loadedState } from "./snapshots";
+import { snapshotterFor } from "./compiled/snapshotter";
+import { loadedState } from "./snapshots";
 import { runStatement } from "./statement-error";
 import { inTransaction } from "./transaction";
 
@@ -28,7 +29,7 @@ export async function bulkDelete<T extends ObjectLiteral>(manager: EntityManager
   const keys = metadata.primaryColumns;
   return inTransaction(manager, async (qr) => {
     // As remove(): the database row stays whole in the events; the entity loses its key once the row is gone.
-    const rowsOf = new Map(entities.map((entity) => [entity, { entity, databaseEntity: loadedState(entity) ?? copyEntity(metadata, entity) }]));
+    const rowsOf = new Map(entities.map((entity) => [entity, { entity, databaseEntity: loadedState(entity) ?? snapshotterFor(metadata)(entity) }]));
     await beforeRemove(qr, metadata, [...rowsOf.values()]);
     const codecs = keys.map(codecFor);
     const aliases = codecs.map((c) => c.name);

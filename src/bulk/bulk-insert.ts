@@ -3,7 +3,8 @@ import { quotedTable } from "./column-codec";
 import { refuseCollections } from "./change-set";
 import { afterInsert, beforeInsert } from "./events";
 import { insertParams, planInsert } from "./insert-columns";
-import { applyReturned, assertSameClass, metadataOf, setMissingNullables } from "./rows";
+import { applyReturnedFor, setMissingNullablesFor } from "./compiled/returned-values";
+import { assertSameClass, metadataOf } from "./rows";
 import { buildInsert } from "./sql";
 import { runStatement } from "./statement-error";
 import { inTransaction } from "./transaction";
@@ -33,12 +34,13 @@ export async function bulkInsert<T extends ObjectLiteral>(manager: EntityManager
       fallbacks: plan.fallbacks,
       returning: plan.returning,
     });
-    const params = insertParams(statement, plan, entities);
+    const params = insertParams(metadata, statement, plan, entities);
     const rows = await runStatement(qr, statement, params);
-    const returned = plan.returning.map((c) => c.column);
+    const apply = applyReturnedFor(metadata, plan.returning.map((c) => c.column));
+    const setNullables = setMissingNullablesFor(metadata);
     entities.forEach((entity, i) => {
-      applyReturned(metadata, entity, rows[i], returned);
-      setMissingNullables(metadata, entity);
+      apply(entity, rows[i]);
+      setNullables(entity);
     });
     await afterInsert(qr, metadata, entities);
     return { inserted: rows.length };

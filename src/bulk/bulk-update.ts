@@ -1,8 +1,9 @@
 import type { EntityManager, EntityMetadata, ObjectLiteral } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
-import { arrayLiteral } from "./array-literal";
 import { codecFor, quotedTable } from "./column-codec";
-import { computeChange, describeKey, type RowChange } from "./change-set";
+import { changeComputer, describeKey, rediff, type RowChange } from "./change-set";
+import { applyReturnedFor, setMissingNullablesFor } from "./compiled/returned-values";
+import { updateParamsFor } from "./compiled/update-params";
 import { afterUpdate, beforeUpdate } from "./events";
 import { BulkWriteError } from "./errors";
 import { loadByKeys } from "./load";
@@ -10,7 +11,7 @@ import { loadedState } from "./snapshots";
 import { buildUpdate, type BuiltStatement } from "./sql";
 import { runStatement } from "./statement-error";
 import { inTransaction } from "./transaction";
-import { applyReturned, assertSameClass, assertUniqueKeys, hasOrderedKey, keyOf, metadataOf, setMissingNullables } from "./rows";
+import { assertSameClass, assertUniqueKeys, hasOrderedKey, keyOf, keyReader, metadataOf } from "./rows";
 import { readerFor } from "./column-value";
 
 export interface BulkUpdateOptions {
@@ -36,42 +37,81 @@ export async function bulkUpdate<T extends ObjectLiteral>(
   entities: T[],
   options: BulkUpdateOptions = {},
 ): Promise<BulkUpdateResult<T>> {
+  return updateLoaded(manager, entities, entities.map((e) => loadedState(e)), options);
+}
+
+/**
+ * bulkUpdate with each entity's state as loaded given beside it (`loaded[i]`,
+ * undefined where there is none), as the runner has them, instead of
+ * remembered by rememberLoaded().
+ */
+export async function updateLoaded<T extends ObjectLiteral>(
+  manager: EntityManager,
+  entities: T[],
+  loaded: (T | undefined)[],
+  options: BulkUpdateOptions = {},
+): Promise<BulkUpdateResult<T>> {
   if (!entities.length) return { updated: 0, conflicts: [], changes: [] };
   const metadata = metadataOf(manager, entities);
   assertSameClass(metadata, entities);
   assertUniqueKeys(metadata, entities);
 
   return inTransaction(manager, async (qr, txManager) => {
-    const databaseEntities = await databaseStates(txManager, metadata, entities);
-    const stale = staleVersions(metadata, entities, databaseEntities);
-    const initial = diffAll(metadata, entities, databaseEntities).filter((c) => !stale.has(c.entity));
-    const staleList = entities.filter((e) => stale.has(e));
+    const databaseEntities = await databaseStates(txManager, metadata, entities, loaded);
+    const stale = staleVersions(metadata, entities, databaseEntities, loaded);
+    const initial = diffAll(metadata, entities, databaseEntities, stale);
+    const staleList = stale ? entities.filter((e) => stale.has(e)) : [];
     if (!initial.length) return { updated: 0, conflicts: staleList, changes: [] };
 
     const listened = await beforeUpdate(qr, metadata, initial);
     // Before-listeners may change more columns (or undo changes): diff again, as save() does.
-    const changes = listened ? diffAll(metadata, initial.map((c) => c.entity), initial.map((c) => c.databaseEntity)) : initial;
+    const changes = listened ? rediff(metadata, initial) : initial;
     if (!changes.length) return { updated: 0, conflicts: staleList, changes: [] };
 
     const statement = updateStatement(metadata, changes, options.keyRange !== undefined || hasOrderedKey(metadata));
-    const params = updateParams(metadata, statement, changes, options.keyRange);
+    const params: unknown[] = updateParamsFor(metadata, statement)(changes);
+    if (statement.keyRange) {
+      const range = options.keyRange ?? spanOf(metadata, changes);
+      params.push(range.lo, range.hi);
+    }
     const rows = await runStatement(qr, statement, params);
 
-    const byKey = new Map(changes.map((c) => [keyOf(metadata, c.databaseEntity), c]));
-    const writtenSet = new Set<RowChange<T>>();
-    for (const row of rows) {
-      const change = byKey.get(keyOf(metadata, row, true))!;
-      applyReturned(metadata, change.entity, row, returningColumns(metadata));
-      setMissingNullables(metadata, change.entity);
-      writtenSet.add(change);
+    const apply = applyReturnedFor(metadata, returningColumns(metadata));
+    const setNullables = setMissingNullablesFor(metadata);
+    const positionOf = returnedPosition(metadata, changes);
+    const isWritten = new Uint8Array(changes.length);
+    for (let i = 0; i < rows.length; i++) {
+      const k = positionOf(rows[i], i);
+      apply(changes[k].entity, rows[i]);
+      setNullables(changes[k].entity);
+      isWritten[k] = 1;
     }
     // In the caller's order, as save() fires them (RETURNING order is the join's).
-    const written = changes.filter((c) => writtenSet.has(c));
-    const conflicts = [...staleList, ...changes.filter((c) => !writtenSet.has(c)).map((c) => c.entity)];
+    const written = rows.length === changes.length ? changes : changes.filter((_, k) => isWritten[k]);
+    const conflicts = written === changes ? staleList : [...staleList, ...changes.filter((_, k) => !isWritten[k]).map((c) => c.entity)];
 
     await afterUpdate(qr, metadata, written);
     return { updated: written.length, conflicts, changes: written };
   });
+}
+
+/**
+ * The position among the changes of the one each returned row belongs to:
+ * usually its own (the join returns rows in unnest order), else found by key.
+ */
+function returnedPosition<T extends ObjectLiteral>(metadata: EntityMetadata, changes: RowChange<T>[]): (row: ObjectLiteral, i: number) => number {
+  const keyOfRow = keyReader(metadata, metadata.primaryColumns, true);
+  const keyOfEntity = keyReader(metadata);
+  const single = metadata.primaryColumns.length === 1 ? metadata.primaryColumns[0] : undefined;
+  const name = single?.databaseName;
+  const read = single && readerFor(single);
+  let byKey: Map<string, number> | undefined;
+  return (row, i) => {
+    // The same value (a number or a string) is the same key: no key strings for the usual row.
+    if (read && i < changes.length && row[name!] === read(changes[i].databaseEntity)) return i;
+    byKey ??= new Map(changes.map((c, k) => [keyOfEntity(c.databaseEntity), k]));
+    return byKey.get(keyOfRow(row))!;
+  };
 }
 
 /**
@@ -81,16 +121,21 @@ export async function bulkUpdate<T extends ObjectLiteral>(
  * snapshots), that SELECT covers every row and fills the relation's ids into
  * the snapshots, as save() loads the ids of every relation any row sets.
  */
-async function databaseStates<T extends ObjectLiteral>(manager: EntityManager, metadata: EntityMetadata, entities: T[]): Promise<T[]> {
-  const states = entities.map((e) => loadedState(e));
+async function databaseStates<T extends ObjectLiteral>(
+  manager: EntityManager,
+  metadata: EntityMetadata,
+  entities: T[],
+  loaded: (T | undefined)[],
+): Promise<T[]> {
+  const states = [...loaded];
   const unloaded = metadata.relationsWithJoinColumns.filter((r) =>
     entities.some((e, i) => states[i] !== undefined && r.getEntityValue(e) !== undefined && r.getEntityValue(states[i]!) === undefined),
   );
   const toLoad = unloaded.length ? entities : entities.filter((_, i) => states[i] === undefined);
   if (!toLoad.length) return states as T[];
-  const loaded = await loadByKeys(manager, metadata, toLoad);
+  const current = await loadByKeys(manager, metadata, toLoad);
   entities.forEach((e, i) => {
-    const row = loaded.get(keyOf(metadata, e));
+    const row = current.get(keyOf(metadata, e));
     const state = states[i];
     if (state === undefined) {
       if (!row) throw new BulkWriteError(`bulkUpdate: ${metadata.name} row ${describeKey(metadata, e)} does not exist`);
@@ -107,23 +152,25 @@ async function databaseStates<T extends ObjectLiteral>(manager: EntityManager, m
  * caller loaded them before someone else wrote. save() would write them and set
  * the version back; here they are conflicts, as when a snapshot's version moved.
  */
-function staleVersions<T extends ObjectLiteral>(metadata: EntityMetadata, entities: T[], databaseEntities: T[]): Set<T> {
-  const stale = new Set<T>();
+function staleVersions<T extends ObjectLiteral>(metadata: EntityMetadata, entities: T[], databaseEntities: T[], loaded: (T | undefined)[]): Set<T> | undefined {
   const version = metadata.versionColumn;
-  if (!version) return stale;
+  if (!version) return undefined;
+  const stale = new Set<T>();
   entities.forEach((e, i) => {
     const mine = version.getEntityValue(e);
-    if (loadedState(e) === undefined && mine != null && Number(mine) !== Number(version.getEntityValue(databaseEntities[i]))) stale.add(e);
+    if (loaded[i] === undefined && mine != null && Number(mine) !== Number(version.getEntityValue(databaseEntities[i]))) stale.add(e);
   });
-  return stale;
+  return stale.size ? stale : undefined;
 }
 
-function diffAll<T extends ObjectLiteral>(metadata: EntityMetadata, entities: T[], databaseEntities: T[]): RowChange<T>[] {
+function diffAll<T extends ObjectLiteral>(metadata: EntityMetadata, entities: T[], databaseEntities: T[], stale: Set<T> | undefined): RowChange<T>[] {
+  const compute = changeComputer<T>(metadata);
   const changes: RowChange<T>[] = [];
-  entities.forEach((entity, i) => {
-    const change = computeChange(metadata, entity, databaseEntities[i]);
+  for (let i = 0; i < entities.length; i++) {
+    if (stale?.has(entities[i])) continue;
+    const change = compute(entities[i], databaseEntities[i]);
     if (change) changes.push(change);
-  });
+  }
   return changes;
 }
 
@@ -135,48 +182,21 @@ function returningColumns(metadata: EntityMetadata): ColumnMetadata[] {
 }
 
 function updateStatement<T extends ObjectLiteral>(metadata: EntityMetadata, changes: RowChange<T>[], keyRange: boolean): BuiltStatement {
+  // Rows that change the same columns mostly share one write set: count the sets, then their columns.
+  const sets = new Map<ReadonlySet<ColumnMetadata>, number>();
+  for (let i = 0; i < changes.length; i++) sets.set(changes[i].writeColumns, (sets.get(changes[i].writeColumns) ?? 0) + 1);
   const counts = new Map<ColumnMetadata, number>();
-  for (const c of changes) for (const col of c.writeColumns) counts.set(col, (counts.get(col) ?? 0) + 1);
+  for (const [set, n] of sets) for (const col of set) counts.set(col, (counts.get(col) ?? 0) + n);
   // Stable column order: the entity's, so chunks of the same shape share one SQL text.
-  const sets = metadata.columns
-    .filter((col) => counts.has(col))
-    .map((col) => ({ codec: codecFor(col), partial: counts.get(col)! < changes.length }));
   return buildUpdate({
     table: quotedTable(metadata),
     keys: metadata.primaryColumns.map(codecFor),
-    sets,
+    sets: metadata.columns.filter((col) => counts.has(col)).map((col) => ({ codec: codecFor(col), partial: counts.get(col)! < changes.length })),
     updateDate: metadata.updateDateColumn && codecFor(metadata.updateDateColumn),
     version: metadata.versionColumn && codecFor(metadata.versionColumn),
     keyRange: keyRange && metadata.primaryColumns.length === 1,
     returning: returningColumns(metadata).map(codecFor),
   });
-}
-
-function updateParams<T extends ObjectLiteral>(
-  metadata: EntityMetadata,
-  statement: BuiltStatement,
-  changes: RowChange<T>[],
-  keyRange: BulkUpdateOptions["keyRange"],
-): unknown[] {
-  const params: unknown[] = statement.params.map(({ codec, role }) => {
-    const column = codec.column;
-    const read = readerFor(column);
-    switch (role) {
-      case "key":
-        return arrayLiteral(changes.map((c) => codec.encode(read(c.databaseEntity))));
-      case "value":
-        return arrayLiteral(changes.map((c) => (c.writeColumns.has(column) ? codec.encode(read(c.entity)) : null)));
-      case "flag":
-        return arrayLiteral(changes.map((c) => c.writeColumns.has(column)));
-      case "version":
-        return arrayLiteral(changes.map((c) => read(c.databaseEntity)));
-    }
-  });
-  if (statement.keyRange) {
-    const range = keyRange ?? spanOf(metadata, changes);
-    params.push(range.lo, range.hi);
-  }
-  return params;
 }
 
 /** Smallest and largest key of the chunk (hasOrderedKey() types only: numbers, bigint strings, uuids). */

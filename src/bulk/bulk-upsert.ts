@@ -1,12 +1,14 @@
 import type { EntityManager, EntityMetadata, ObjectLiteral } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
 import { codecFor, quotedTable } from "./column-codec";
-import { computeChange, refuseCollections, type RowChange } from "./change-set";
+import { changeComputer, rediff, refuseCollections, type RowChange } from "./change-set";
 import { BulkWriteError } from "./errors";
 import { afterInsert, afterUpdate, beforeInsert, beforeUpdate } from "./events";
 import { insertParams, planInsert } from "./insert-columns";
 import { loadByColumns } from "./load";
-import { applyReturned, assertSameClass, assertUniqueKeys, hasKey, keyOf, metadataOf, setMissingNullables } from "./rows";
+import { adoptUnsetFor } from "./compiled/adopt-unset";
+import { applyReturnedFor, setMissingNullablesFor } from "./compiled/returned-values";
+import { assertSameClass, assertUniqueKeys, hasKeyReader, keyReader, metadataOf } from "./rows";
 import { buildInsert, INSERTED_FLAG } from "./sql";
 import { runStatement } from "./statement-error";
 import { inTransaction } from "./transaction";
@@ -44,7 +46,8 @@ export async function bulkUpsert<T extends ObjectLiteral>(
   const conflict = conflictColumnsOf(metadata, options.conflictColumns);
   assertUniqueKeys(metadata, entities, conflict);
 
-  refuseCollections(metadata, entities.filter((e) => !hasKey(e, conflict)));
+  const hasConflictKey = hasKeyReader(conflict);
+  refuseCollections(metadata, entities.filter((e) => !hasConflictKey(e)));
 
   return inTransaction(manager, async (qr, txManager) => {
     // Locked, so nobody changes an existing row between this read and the write:
@@ -52,26 +55,33 @@ export async function bulkUpsert<T extends ObjectLiteral>(
     const existing = await loadByColumns(txManager, metadata, conflict, entities, { lock: true });
     const fresh: T[] = [];
     const current = new Map<T, T>();
-    for (const entity of entities) {
-      const databaseEntity = hasKey(entity, conflict) ? existing.get(keyOf(metadata, entity, false, conflict)) : undefined;
+    const compute = changeComputer<T>(metadata);
+    const initial: RowChange<T>[] = [];
+    const adoptUnset = adoptUnsetFor(metadata);
+    const conflictKey = keyReader(metadata, conflict);
+    for (let i = 0; i < entities.length; i++) {
+      const entity = entities[i];
+      const databaseEntity = hasConflictKey(entity) ? existing.get(conflictKey(entity)) : undefined;
       if (!databaseEntity) {
         fresh.push(entity);
         continue;
       }
       // The entity stands for the existing row: it takes its primary key and the
       // columns the script did not set, so the diff shows only what changes.
-      adoptUnsetColumns(metadata, entity, databaseEntity);
+      adoptUnset(entity, databaseEntity);
       current.set(entity, databaseEntity);
     }
-    const diff = (list: { entity: T; databaseEntity: T }[]) =>
-      list.map((c) => computeChange(metadata, c.entity, c.databaseEntity)).filter((c): c is RowChange<T> => !!c);
 
     refuseCollections(metadata, fresh);
     await beforeInsert(qr, metadata, fresh);
     refuseCollections(metadata, fresh); // a listener may have set one
-    const initial = diff([...current].map(([entity, databaseEntity]) => ({ entity, databaseEntity })));
+    for (let i = 0; i < entities.length; i++) {
+      const databaseEntity = current.get(entities[i]);
+      const change = databaseEntity && compute(entities[i], databaseEntity);
+      if (change) initial.push(change);
+    }
     const listened = await beforeUpdate(qr, metadata, initial);
-    const changes = listened ? diff(initial) : initial;
+    const changes = listened ? rediff(metadata, initial) : initial;
     // Written in conflict-key order: two writers of overlapping keys take row locks in one order, so never deadlock.
     const toWrite = sortByKey(metadata, conflict, [...fresh, ...changes.map((c) => c.entity)]);
     if (!toWrite.length) return { ...empty, unchanged: entities.length };
@@ -94,25 +104,28 @@ export async function bulkUpsert<T extends ObjectLiteral>(
         version: metadata.versionColumn && codecFor(metadata.versionColumn),
       },
     });
-    const params = insertParams(statement, plan, toWrite);
+    const params = insertParams(metadata, statement, plan, toWrite);
     const rows = await runStatement(qr, statement, params);
 
-    const returned = plan.returning.map((c) => c.column);
-    const changeOf = new Map(changes.map((c) => [c.entity, c]));
-    const insertedSet = new Set<T>();
+    const apply = applyReturnedFor(metadata, plan.returning.map((c) => c.column));
+    const setNullables = setMissingNullablesFor(metadata);
+    const positionOf = new Map<T, number>();
     toWrite.forEach((entity, i) => {
-      applyReturned(metadata, entity, rows[i], returned);
-      setMissingNullables(metadata, entity);
-      if (rows[i][INSERTED_FLAG]) insertedSet.add(entity);
+      apply(entity, rows[i]);
+      setNullables(entity);
+      positionOf.set(entity, i);
     });
     // Results and events in the caller's order.
-    const writeSet = new Set(toWrite);
-    const written = entities.filter((e) => writeSet.has(e));
-    const createdEntities = written.filter((e) => insertedSet.has(e));
-    // Existed at select time, or created by someone else since (a race): either way an update.
-    const updatedChanges = written
-      .filter((e) => !insertedSet.has(e))
-      .map((e) => changeOf.get(e) ?? racedUpdate(metadata, e, plan.columns.map((c) => c.column)));
+    const changeOf = new Map(changes.map((c) => [c.entity, c]));
+    const createdEntities: T[] = [];
+    const updatedChanges: RowChange<T>[] = [];
+    for (let i = 0; i < entities.length; i++) {
+      const k = positionOf.get(entities[i]);
+      if (k === undefined) continue;
+      if (rows[k][INSERTED_FLAG]) createdEntities.push(entities[i]);
+      // Existed at select time, or created by someone else since (a race): either way an update.
+      else updatedChanges.push(changeOf.get(entities[i]) ?? racedUpdate(metadata, entities[i], plan.columns.map((c) => c.column)));
+    }
     await afterInsert(qr, metadata, createdEntities);
     await afterUpdate(qr, metadata, updatedChanges);
     return {
@@ -126,7 +139,8 @@ export async function bulkUpsert<T extends ObjectLiteral>(
 }
 
 function sortByKey<T extends ObjectLiteral>(metadata: EntityMetadata, conflict: ColumnMetadata[], entities: T[]): T[] {
-  const keyed = entities.map((e) => ({ e, k: keyOf(metadata, e, false, conflict) }));
+  const key = keyReader(metadata, conflict);
+  const keyed = entities.map((e) => ({ e, k: key(e) }));
   keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
   return keyed.map((x) => x.e);
 }
@@ -138,16 +152,6 @@ function conflictColumnsOf(metadata: EntityMetadata, names: string[]): ColumnMet
     if (!column) throw new BulkWriteError(`${metadata.name} has no column "${name}" (conflictColumns)`);
     return column;
   });
-}
-
-function adoptUnsetColumns(metadata: EntityMetadata, entity: ObjectLiteral, databaseEntity: ObjectLiteral): void {
-  for (const column of metadata.columns) {
-    if (column.isVirtual) continue;
-    if (column.getEntityValue(entity) === undefined) {
-      const value = column.getEntityValue(databaseEntity);
-      if (value !== undefined) column.setEntityValue(entity, value);
-    }
-  }
 }
 
 // A row created by another transaction between our select and our write: we

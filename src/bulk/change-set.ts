@@ -4,7 +4,8 @@ import type { RelationMetadata } from "typeorm/metadata/RelationMetadata";
 import { Subject } from "typeorm/persistence/Subject";
 import { SubjectChangedColumnsComputer } from "typeorm/persistence/SubjectChangedColumnsComputer";
 import { BulkWriteError } from "./errors";
-import { scalarDiff } from "./fast-diff";
+import { differFor, UNDECIDED } from "./compiled/differ";
+import { fastDiff } from "./fast-diff";
 
 /** What save() would write for one row: computed by TypeORM's own change computer. */
 export interface RowChange<T> {
@@ -20,17 +21,35 @@ export interface RowChange<T> {
 const computer = new SubjectChangedColumnsComputer();
 
 /**
- * Diffs an entity against its database state exactly as `save()` does
- * (TypeORM's SubjectChangedColumnsComputer, pinned in package.json and covered
- * by test/typeorm-internals.test.ts). Returns undefined when nothing changed.
+ * Diffs an entity against its database state exactly as `save()` does: by the
+ * entity's compiled differ when it decides the row, else by TypeORM's
+ * SubjectChangedColumnsComputer (pinned in package.json and covered by
+ * test/typeorm-internals.test.ts). Returns undefined when nothing changed.
  */
 export function computeChange<T extends ObjectLiteral>(
   metadata: EntityMetadata,
   entity: T,
   databaseEntity: T,
 ): RowChange<T> | undefined {
-  const fast = scalarDiff(metadata, entity, databaseEntity);
+  const fast = fastDiff(metadata, entity, databaseEntity);
   if (fast !== "slow") return scalarChange(metadata, entity, databaseEntity, fast);
+  return generalChange(metadata, entity, databaseEntity);
+}
+
+/** computeChange for many rows of one entity: its compiled differ looked up once. */
+export function changeComputer<T extends ObjectLiteral>(metadata: EntityMetadata): (entity: T, databaseEntity: T, previous?: RowChange<T>) => RowChange<T> | undefined {
+  const differ = differFor(metadata);
+  if (!differ) return (entity, databaseEntity) => generalChange(metadata, entity, databaseEntity);
+  return (entity, databaseEntity, previous) => {
+    // A second diff of a row (after the before-listeners) that finds the same columns keeps its change.
+    const columns = differ(entity, databaseEntity, previous?.updatedColumns);
+    if (columns === UNDECIDED) return generalChange(metadata, entity, databaseEntity);
+    if (previous && columns === previous.updatedColumns) return previous;
+    return scalarChange(metadata, entity, databaseEntity, columns);
+  };
+}
+
+function generalChange<T extends ObjectLiteral>(metadata: EntityMetadata, entity: T, databaseEntity: T): RowChange<T> | undefined {
   refuseToManyChanges(metadata, entity, databaseEntity);
   refuseUnsavedRelations(metadata, [entity]);
   const subject = new Subject({ metadata, entity, canBeUpdated: true });
@@ -57,6 +76,21 @@ export function computeChange<T extends ObjectLiteral>(
   };
 }
 
+/**
+ * The diff again after the before-listeners, as save() does: a row whose
+ * changed columns are the same keeps its change (and the updatedColumns its
+ * listeners saw, as save() keeps them); any other row gets a new one.
+ */
+export function rediff<T extends ObjectLiteral>(metadata: EntityMetadata, initial: RowChange<T>[]): RowChange<T>[] {
+  const compute = changeComputer<T>(metadata);
+  const changes: RowChange<T>[] = [];
+  for (let i = 0; i < initial.length; i++) {
+    const change = compute(initial[i].entity, initial[i].databaseEntity, initial[i]);
+    if (change) changes.push(change);
+  }
+  return changes;
+}
+
 function scalarChange<T extends ObjectLiteral>(
   metadata: EntityMetadata,
   entity: T,
@@ -64,28 +98,37 @@ function scalarChange<T extends ObjectLiteral>(
   updatedColumns: ColumnMetadata[],
 ): RowChange<T> | undefined {
   let written = updatedColumns;
-  for (const column of updatedColumns) {
-    if (!column.isUpdate) {
+  for (let i = 0; i < updatedColumns.length; i++) {
+    if (!updatedColumns[i].isUpdate) {
       written = updatedColumns.filter((c) => c.isUpdate);
       break;
     }
   }
   if (!written.length) return undefined;
   refusePrimaryKeyChange(metadata, databaseEntity, written);
-  // Most rows of a chunk change the same one column: they share one (read-only) set.
-  const writeColumns = written.length === 1 ? singleColumnSet(written[0]) : new Set(written);
-  return { entity, databaseEntity, updatedColumns, updatedRelations: [], writeColumns };
+  // Most rows of a chunk change the same columns: they share one (read-only) set.
+  return { entity, databaseEntity, updatedColumns, updatedRelations: [], writeColumns: sharedWriteSet(written) };
 }
 
-const singleColumnSets = new WeakMap<ColumnMetadata, ReadonlySet<ColumnMetadata>>();
+/** One node per column list (in the entity's column order, as diffs list them): its set, and the longer lists. */
+interface WriteSetNode {
+  set?: ReadonlySet<ColumnMetadata>;
+  next?: Map<ColumnMetadata, WriteSetNode>;
+}
 
-function singleColumnSet(column: ColumnMetadata): ReadonlySet<ColumnMetadata> {
-  let set = singleColumnSets.get(column);
-  if (!set) {
-    set = new Set([column]);
-    singleColumnSets.set(column, set);
+const writeSets = new WeakMap<ColumnMetadata, WriteSetNode>();
+
+/** The same set object for the same columns, found by one map lookup per column: no set, nor a key string, per row. */
+function sharedWriteSet(columns: ColumnMetadata[]): ReadonlySet<ColumnMetadata> {
+  let node = writeSets.get(columns[0]);
+  if (!node) writeSets.set(columns[0], (node = {}));
+  for (let i = 1; i < columns.length; i++) {
+    node.next ??= new Map();
+    let child = node.next.get(columns[i]);
+    if (!child) node.next.set(columns[i], (child = {}));
+    node = child;
   }
-  return set;
+  return (node.set ??= new Set(columns));
 }
 
 function refusePrimaryKeyChange(metadata: EntityMetadata, databaseEntity: ObjectLiteral, writeColumns: Iterable<ColumnMetadata>): void {

@@ -16,6 +16,8 @@ export interface ColumnCodec {
   /** Expression reading the value from the unnest alias (its field named `as`, by default the column's own name). */
   read(alias: string, as?: string): string;
   encode(value: unknown): unknown;
+  /** encode returns the value as it is (generated code leaves the call out). */
+  passThrough: boolean;
 }
 
 export function quoteIdent(name: string): string {
@@ -45,6 +47,8 @@ function baseType(column: ColumnMetadata): string {
   const driver = column.entityMetadata.connection.driver;
   const normalized = driver.normalizeType({ type: column.type, length: undefined, precision: undefined, scale: undefined });
   if (normalized === "simple-array" || normalized === "simple-json") return "text";
+  // A bare `character` is character(1): a cast to it would cut every value to one character.
+  if (normalized === "character") return "bpchar";
   return normalized;
 }
 
@@ -71,6 +75,7 @@ function buildCodec(column: ColumnMetadata): ColumnCodec {
     return {
       column,
       name,
+      passThrough: false,
       paramType: "text[]",
       read: (alias, as = name) => `${alias}.${as}::${elementType}[]`,
       encode: (value) => {
@@ -82,13 +87,14 @@ function buildCodec(column: ColumnMetadata): ColumnCodec {
   if (elementType === "json" || elementType === "jsonb") {
     // preparePersistentValue already JSON.stringifies; a text element keeps
     // node-pg from turning a JS array into a PostgreSQL array.
-    return { column, name, paramType: `${elementType}[]`, read: (alias, as = name) => `${alias}.${as}`, encode: persist };
+    return { column, name, passThrough: false, paramType: `${elementType}[]`, read: (alias, as = name) => `${alias}.${as}`, encode: persist };
   }
   if (column.type === Boolean || elementType === "boolean") {
     // preparePersistentValue maps `Boolean` to 1/0 for other drivers' sake.
     return {
       column,
       name,
+      passThrough: false,
       paramType: "boolean[]",
       read: (alias, as = name) => `${alias}.${as}`,
       encode: (value) => {
@@ -100,11 +106,11 @@ function buildCodec(column: ColumnMetadata): ColumnCodec {
   // Plain text and numbers: preparePersistentValue returns them unchanged (its chain of type
   // checks only costs time on the hot path), so they are passed through as they are.
   const simple = typeof column.type === "string" && column.type.startsWith("simple-"); // stored as text, encoded by TypeORM
-  const encode = PASS_THROUGH_TYPES.has(elementType) && !simple && !column.transformer ? identity : persist;
-  return { column, name, paramType: `${elementType}[]`, read: (alias, as = name) => `${alias}.${as}`, encode };
+  const plain = PASS_THROUGH_TYPES.has(elementType) && !simple && !column.transformer;
+  return { column, name, passThrough: plain, paramType: `${elementType}[]`, read: (alias, as = name) => `${alias}.${as}`, encode: plain ? identity : persist };
 }
 
-const PASS_THROUGH_TYPES = new Set(["character varying", "text", "character", "citext", "uuid", "integer", "smallint", "bigint", "numeric", "double precision", "real"]);
+const PASS_THROUGH_TYPES = new Set(["character varying", "text", "bpchar", "citext", "uuid", "integer", "smallint", "bigint", "numeric", "double precision", "real"]);
 
 function identity(value: unknown): unknown {
   return value;

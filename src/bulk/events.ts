@@ -1,6 +1,7 @@
 import type { EntityMetadata, ObjectLiteral, QueryRunner } from "typeorm";
 import { BroadcasterResult } from "typeorm/subscriber/BroadcasterResult";
 import type { RowChange } from "./change-set";
+import { idMapFor } from "./compiled/id-map";
 
 /**
  * Entity events go through TypeORM's own broadcaster, as its query builders
@@ -15,14 +16,16 @@ import type { RowChange } from "./change-set";
  * the before-events only when one did.
  */
 async function broadcastEach<E>(items: E[], send: (result: BroadcasterResult, item: E) => void): Promise<number> {
-  let count = 0;
-  for (const item of items) {
-    const result = new BroadcasterResult();
-    send(result, item);
-    if (result.promises.length) await Promise.all(result.promises);
-    count += result.count;
+  // One result for the whole run: it counts every row's listeners; its promises are awaited (and emptied) row by row.
+  const result = new BroadcasterResult();
+  for (let i = 0; i < items.length; i++) {
+    send(result, items[i]);
+    if (result.promises.length) {
+      await Promise.all(result.promises);
+      result.promises = [];
+    }
   }
-  return count;
+  return result.count;
 }
 
 export function beforeUpdate<T extends ObjectLiteral>(qr: QueryRunner, metadata: EntityMetadata, changes: RowChange<T>[]) {
@@ -42,7 +45,8 @@ export function beforeInsert<T extends ObjectLiteral>(qr: QueryRunner, metadata:
 }
 
 export function afterInsert<T extends ObjectLiteral>(qr: QueryRunner, metadata: EntityMetadata, entities: T[]) {
-  return broadcastEach(entities, (r, e) => qr.broadcaster.broadcastAfterInsertEvent(r, metadata, e, metadata.getEntityIdMap(e)));
+  const idMap = idMapFor(metadata);
+  return broadcastEach(entities, (r, e) => qr.broadcaster.broadcastAfterInsertEvent(r, metadata, e, idMap(e)));
 }
 
 /** `rows`: each entity with its row as loaded (remove() fires with the entity and its database row). */

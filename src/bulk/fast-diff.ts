@@ -1,16 +1,24 @@
 import type { EntityMetadata, ObjectLiteral } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
-import { readerFor } from "./column-value";
+import { differFor, UNDECIDED } from "./compiled/differ";
 
 /**
- * The common case of save()'s change detection, without building a Subject
- * per row: entities whose columns are all scalars (no relations, transformers,
- * json, arrays, simple-* or date-only types). For these,
- * SubjectChangedColumnsComputer compares with `===`, and timestamps by their
- * UTC text to the millisecond — the same as comparing getTime(). Anything else
- * (or a value of an unexpected shape) returns `"slow"` and goes through
- * TypeORM's own computer; the save() parity tests cover both paths.
+ * The columns save() would report as updated for one row, from the entity's
+ * compiled differ (compiled/differ.ts), or "slow" when TypeORM's own change
+ * computer must decide: an entity the differ does not compile (relations,
+ * transformers), or a value of a shape it does not inline (a string in a
+ * timestamp column, an invalid Date).
  */
+export function fastDiff(
+  metadata: EntityMetadata,
+  entity: ObjectLiteral,
+  databaseEntity: ObjectLiteral,
+  previous?: ColumnMetadata[],
+): ColumnMetadata[] | typeof UNDECIDED {
+  const differ = differFor(metadata);
+  return differ ? differ(entity, databaseEntity, previous) : UNDECIDED;
+}
+
 const SCALAR_TYPES = new Set([
   "integer",
   "int",
@@ -35,63 +43,24 @@ const SCALAR_TYPES = new Set([
   "boolean",
   "bool",
   "enum",
+  "timestamp",
+  "timestamptz",
+  "timestamp with time zone",
+  "timestamp without time zone",
 ]);
-const TIMESTAMP_TYPES = new Set(["timestamp", "timestamptz", "timestamp with time zone", "timestamp without time zone"]);
 
-const scalarColumns = new WeakMap<EntityMetadata, ColumnMetadata[] | null>();
-
-/** The columns save() diffs, when every one of them is a scalar; null otherwise. */
-export function scalarColumnsOf(metadata: EntityMetadata): ColumnMetadata[] | null {
-  let columns = scalarColumns.get(metadata);
-  if (columns === undefined) {
-    const diffed = metadata.columns.filter((c) => !c.isVirtual && !c.isDiscriminator);
-    const scalar =
-      metadata.relations.length === 0 &&
-      diffed.every((c) => !c.transformer && !c.isArray && !c.relationMetadata && (isScalarType(c) || isTimestamp(c)));
-    columns = scalar ? diffed : null;
-    scalarColumns.set(metadata, columns);
-  }
-  return columns;
+/**
+ * fastDiff restricted to entities whose diffed columns are all plain scalars
+ * or timestamps ("slow" for any other entity): the rows the first fast path
+ * decided, before json, arrays and simple-* columns were compiled too.
+ * test/bulk/fast-diff.test.ts holds it to SubjectChangedColumnsComputer.
+ */
+export function scalarDiff(metadata: EntityMetadata, entity: ObjectLiteral, databaseEntity: ObjectLiteral): ColumnMetadata[] | "slow" {
+  const scalar = metadata.columns.filter((c) => !c.isVirtual && !c.isDiscriminator).every((c) => !c.isArray && SCALAR_TYPES.has(typeName(c)));
+  return scalar ? fastDiff(metadata, entity, databaseEntity) : UNDECIDED;
 }
 
 function typeName(column: ColumnMetadata): string {
-  return typeof column.type === "string" ? column.type : column.type === Date ? "timestamp" : column.type === Number ? "integer" : column.type === String ? "varchar" : column.type === Boolean ? "boolean" : "";
-}
-
-function isScalarType(column: ColumnMetadata): boolean {
-  return SCALAR_TYPES.has(typeName(column));
-}
-
-function isTimestamp(column: ColumnMetadata): boolean {
-  return TIMESTAMP_TYPES.has(typeName(column));
-}
-
-/** The columns save() would report as updated, or "slow" when this row needs TypeORM's full computer. */
-export function scalarDiff(metadata: EntityMetadata, entity: ObjectLiteral, databaseEntity: ObjectLiteral): ColumnMetadata[] | "slow" {
-  const columns = scalarColumnsOf(metadata);
-  if (!columns) return "slow";
-  // Allocated at the first difference, at its size: this runs twice per row of every chunk.
-  let updated: ColumnMetadata[] | undefined;
-  for (const column of columns) {
-    const read = readerFor(column);
-    const now = read(entity);
-    if (now === undefined) continue;
-    const before = read(databaseEntity);
-    if (now === before) continue;
-    if (now === null || before === null) {
-      updated = updated ? [...updated, column] : [column];
-      continue;
-    }
-    if (now instanceof Date || before instanceof Date) {
-      if (!(now instanceof Date && before instanceof Date)) return "slow";
-      const a = now.getTime();
-      const b = before.getTime();
-      if (Number.isNaN(a) || Number.isNaN(b)) return "slow";
-      if (a !== b) updated = updated ? [...updated, column] : [column];
-      continue;
-    }
-    if (typeof now === "object" || typeof before === "object") return "slow";
-    updated = updated ? [...updated, column] : [column];
-  }
-  return updated ?? [];
+  const type = column.type;
+  return typeof type === "string" ? type : type === Date ? "timestamp" : type === Number ? "integer" : type === String ? "varchar" : type === Boolean ? "boolean" : "";
 }

@@ -1,24 +1,25 @@
 import type { EntityMetadata, ObjectLiteral } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
-import { arrayLiteral } from "./array-literal";
 import { codecFor, quotedTable, type ColumnCodec } from "./column-codec";
+import { definedCountsFor, insertParamsFor } from "./compiled/insert-params";
 import type { BuiltStatement } from "./sql";
-import { readerFor } from "./column-value";
 
 /**
- * Which columns an INSERT of these entities names, and how each row's value is
- * read. save() writes DEFAULT for an undefined value; one statement for many
- * rows can't, so a column undefined in EVERY row is left out (the database
- * default applies), and a column undefined in only SOME rows takes its default
- * expression in those rows, chosen by a per-row flag: not COALESCE, which
- * would also replace a null the script set on purpose.
+ * Which columns an INSERT of these entities names. save() writes DEFAULT for
+ * an undefined value; one statement for many rows can't, so a column
+ * undefined in EVERY row is left out (the database default applies), and a
+ * column undefined in only SOME rows takes its default expression in those
+ * rows, chosen by a per-row flag: not COALESCE, which would also replace a
+ * null the script set on purpose. (The value of a column in a row is
+ * compiled/insert-params.ts's valueCode.)
  */
 export interface InsertPlan {
   columns: ColumnCodec[];
   /** Default expressions of the columns some rows leave undefined. */
   fallbacks: Map<ColumnCodec, string>;
-  valueOf(column: ColumnMetadata, entity: ObjectLiteral): unknown;
   returning: ColumnCodec[];
+  /** Upserts: the database state of the rows that exist. */
+  current?: Map<ObjectLiteral, ObjectLiteral>;
 }
 
 /**
@@ -27,51 +28,55 @@ export interface InsertPlan {
  */
 export function planInsert(metadata: EntityMetadata, entities: ObjectLiteral[], current?: Map<ObjectLiteral, ObjectLiteral>): InsertPlan {
   const driver = metadata.connection.driver;
-  const valueOf = (column: ColumnMetadata, entity: ObjectLiteral): unknown => {
-    if (column.isDiscriminator) return metadata.discriminatorValue;
-    let value = readerFor(column)(entity);
-    const existing = current?.get(entity);
-    if (value === undefined && existing) value = readerFor(column)(existing);
-    if (column.isVersion && value === undefined) return 1;
-    return value;
-  };
+  const insertable = insertableColumns(metadata);
+  const defined = definedCountsFor(metadata, insertable)(entities, current);
   const columns: ColumnCodec[] = [];
   const fallbacks = new Map<ColumnCodec, string>();
-  for (const column of insertableColumns(metadata)) {
-    const defined = entities.filter((e) => valueOf(column, e) !== undefined).length;
-    if (defined === 0) continue;
+  insertable.forEach((column, k) => {
+    if (defined[k] === 0) return;
     const codec = codecFor(column);
     columns.push(codec);
-    if (defined < entities.length) {
+    if (defined[k] < entities.length) {
       const fallback = defaultExpression(metadata, column, driver.normalizeDefault(column));
       if (fallback) fallbacks.set(codec, fallback);
     }
-  }
-  const returning = metadata.columns
-    .filter((c) => c.isPrimary || c.isGenerated || c.isCreateDate || c.isUpdateDate || c.isVersion || c.default !== undefined || c.asExpression !== undefined)
-    .filter((c) => !c.isVirtual)
-    .map(codecFor);
-  return { columns, fallbacks, valueOf, returning };
+  });
+  return { columns, fallbacks, returning: returningColumns(metadata), current };
 }
 
 /** The statement's array parameters for these entities: one array per column, then one flag array per fallback. */
-export function insertParams(statement: BuiltStatement, plan: InsertPlan, entities: ObjectLiteral[]): unknown[] {
-  const params: unknown[] = statement.params.map(({ codec, role }) =>
-    arrayLiteral(
-      role === "default"
-        ? entities.map((e) => plan.valueOf(codec.column, e) === undefined)
-        : entities.map((e) => codec.encode(plan.valueOf(codec.column, e))),
-    ),
-  );
+export function insertParams(metadata: EntityMetadata, statement: BuiltStatement, plan: InsertPlan, entities: ObjectLiteral[]): unknown[] {
+  const params: unknown[] = insertParamsFor(metadata, statement)(entities, plan.current);
   if (statement.rowCountParam) params.push(entities.length);
   return params;
 }
+
+const insertable = new WeakMap<EntityMetadata, ColumnMetadata[]>();
 
 // Not `isVirtual`: TypeORM marks the discriminator and implicit join columns
 // (`vet_id` of `vet: Owner`) virtual, yet they are table columns save() writes.
 // `isVirtualProperty` (@VirtualColumn) is the one not in the table.
 function insertableColumns(metadata: EntityMetadata): ColumnMetadata[] {
-  return metadata.columns.filter((c) => !c.isVirtualProperty && c.isInsert && c.asExpression === undefined);
+  let columns = insertable.get(metadata);
+  if (!columns) {
+    columns = metadata.columns.filter((c) => !c.isVirtualProperty && c.isInsert && c.asExpression === undefined);
+    insertable.set(metadata, columns);
+  }
+  return columns;
+}
+
+const returning = new WeakMap<EntityMetadata, ColumnCodec[]>();
+
+function returningColumns(metadata: EntityMetadata): ColumnCodec[] {
+  let codecs = returning.get(metadata);
+  if (!codecs) {
+    codecs = metadata.columns
+      .filter((c) => c.isPrimary || c.isGenerated || c.isCreateDate || c.isUpdateDate || c.isVersion || c.default !== undefined || c.asExpression !== undefined)
+      .filter((c) => !c.isVirtual)
+      .map(codecFor);
+    returning.set(metadata, codecs);
+  }
+  return codecs;
 }
 
 function defaultExpression(metadata: EntityMetadata, column: ColumnMetadata, normalized: string | undefined): string | undefined {

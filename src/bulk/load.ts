@@ -4,8 +4,9 @@ import { arrayLiteral } from "./array-literal";
 import { codecFor } from "./column-codec";
 import { BulkWriteError } from "./errors";
 import { unquotableNames } from "./quotable";
-import { hasKey, keyOf } from "./rows";
+import { hasKeyReader, keyReader } from "./rows";
 import { readerFor } from "./column-value";
+import { getEntities } from "./load-entities";
 
 /** Loads the current rows for `entities` by primary key, in one SELECT, keyed by keyOf(). */
 export function loadByKeys<T extends ObjectLiteral>(manager: EntityManager, metadata: EntityMetadata, entities: T[]): Promise<Map<string, T>> {
@@ -29,18 +30,21 @@ export async function loadByColumns<T extends ObjectLiteral>(
   const unquotable = unquotableNames(metadata);
   if (unquotable) throw new BulkWriteError(unquotable);
   // A key with a NULL part matches no row (NULLs are never equal).
-  const keyed = entities.filter((e) => hasKey(e, columns));
+  const keyed = entities.filter(hasKeyReader(columns));
   if (!keyed.length) return new Map();
   const qb = manager.createQueryBuilder<T>(metadata.target as never, "e");
   const params: Record<string, unknown> = {};
   const lists = columns.map((column, i) => {
     const codec = codecFor(column);
-    params[`k${i}`] = arrayLiteral(keyed.map((e) => codec.encode(readerFor(column)(e))));
+    const read = readerFor(column);
+    params[`k${i}`] = arrayLiteral(keyed.map((e) => codec.encode(read(e))));
     return `CAST(:k${i} AS ${codec.paramType})`;
   });
-  if (columns.length === 1) {
+  if (columns.length === 1 && columns[0].isPrimary) {
     qb.where(`e.${columns[0].propertyPath} = ANY(${lists[0]})`, params);
   } else {
+    // Not `= ANY(…)` for a unique key: PostgreSQL plans that as a scan of the whole table once the
+    // keys are ~1% of it, so chunked upserts turn quadratic; a join on unnest probes the index per key.
     const tuple = columns.map((c) => `e.${c.propertyPath}`).join(", ");
     qb.where(`(${tuple}) IN (SELECT * FROM unnest(${lists.join(", ")}))`, params);
   }
@@ -50,6 +54,7 @@ export async function loadByColumns<T extends ObjectLiteral>(
     columns.forEach((c, i) => (i ? qb.addOrderBy(`e.${c.propertyPath}`) : qb.orderBy(`e.${c.propertyPath}`)));
     qb.setLock("pessimistic_write");
   }
-  const rows = await qb.getMany();
-  return new Map(rows.map((row) => [keyOf(metadata, row, false, columns), row]));
+  const rows = await getEntities(qb);
+  const key = keyReader(metadata, columns);
+  return new Map(rows.map((row) => [key(row), row]));
 }

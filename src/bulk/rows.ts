@@ -17,7 +17,8 @@ export function metadataOf(manager: EntityManager, entities: ObjectLiteral[]): E
 }
 
 export function assertSameClass(metadata: EntityMetadata, entities: ObjectLiteral[]): void {
-  for (const e of entities) {
+  for (let i = 0; i < entities.length; i++) {
+    const e = entities[i];
     if (!e || e.constructor !== metadata.target) {
       const got = e?.constructor?.name ?? typeof e;
       throw new BulkWriteError(`all rows of one bulk write must be ${metadata.name} entities; got ${got}`);
@@ -27,18 +28,50 @@ export function assertSameClass(metadata: EntityMetadata, entities: ObjectLitera
 
 /** A duplicate key in one statement would let an arbitrary row win: refuse it. (Keys with a NULL part never collide.) */
 export function assertUniqueKeys(metadata: EntityMetadata, entities: ObjectLiteral[], columns = metadata.primaryColumns): void {
+  if (columns.length === 1 && numericKeysUnique(metadata, entities, columns[0])) return;
   const seen = new Set<string>();
-  for (const e of entities) {
-    if (!hasKey(e, columns)) continue;
-    const key = keyOf(metadata, e, false, columns);
-    if (seen.has(key)) throw new BulkWriteError(`${metadata.name} row ${describeKey(metadata, e)} appears twice in one chunk`);
-    seen.add(key);
+  const has = hasKeyReader(columns);
+  const key = keyReader(metadata, columns);
+  for (let i = 0; i < entities.length; i++) {
+    const e = entities[i];
+    if (!has(e)) continue;
+    const k = key(e);
+    if (seen.has(k)) throw new BulkWriteError(`${metadata.name} row ${describeKey(metadata, e)} appears twice in one chunk`);
+    seen.add(k);
   }
+}
+
+/**
+ * assertUniqueKeys for a one-column key whose values are all numbers (a serial
+ * key): compared as numbers, no string per row. False when a value is not a
+ * number: then keys compare as keyOf's strings (5 and "5" are one key).
+ */
+function numericKeysUnique(metadata: EntityMetadata, entities: ObjectLiteral[], column: ColumnMetadata): boolean {
+  const read = readerFor(column);
+  const seen = new Set<number>();
+  for (let i = 0; i < entities.length; i++) {
+    const value = read(entities[i]);
+    if (value == null) continue;
+    if (typeof value !== "number") return false;
+    if (seen.has(value)) throw new BulkWriteError(`${metadata.name} row ${describeKey(metadata, entities[i])} appears twice in one chunk`);
+    seen.add(value);
+  }
+  return true;
 }
 
 /** Whether every column of the key has a value. */
 export function hasKey(entity: ObjectLiteral, columns: ColumnMetadata[]): boolean {
-  return columns.every((c) => readerFor(c)(entity) != null);
+  return hasKeyReader(columns)(entity);
+}
+
+/** hasKey for many rows: the columns' readers looked up once. */
+export function hasKeyReader(columns: ColumnMetadata[]): (entity: ObjectLiteral) => boolean {
+  if (columns.length === 1) {
+    const read = readerFor(columns[0]);
+    return (entity) => read(entity) != null;
+  }
+  const reads = columns.map(readerFor);
+  return (entity) => reads.every((read) => read(entity) != null);
 }
 
 /** Identity of a row by the given columns, from an entity or (raw = true) from a returned database row. */
@@ -47,26 +80,21 @@ export function keyOf(metadata: EntityMetadata, row: ObjectLiteral, raw = false,
   return columns.map((c) => keyPart(raw ? row[c.databaseName] : readerFor(c)(row))).join("\u0000");
 }
 
+/** keyOf for many rows: the columns' readers looked up once. */
+export function keyReader(metadata: EntityMetadata, columns = metadata.primaryColumns, raw = false): (row: ObjectLiteral) => string {
+  const reads = columns.map((c): ((row: ObjectLiteral) => unknown) => {
+    const name = c.databaseName;
+    return raw ? (row) => row[name] : readerFor(c);
+  });
+  if (reads.length === 1) {
+    const read = reads[0];
+    return (row) => keyPart(read(row));
+  }
+  return (row) => reads.map((read) => keyPart(read(row))).join("\u0000");
+}
+
 function keyPart(value: unknown): string {
-  return value instanceof Date ? value.toISOString() : String(value);
-}
-
-/** Merge values the database returned (generated keys, dates, versions) into the entity. */
-export function applyReturned(metadata: EntityMetadata, entity: ObjectLiteral, row: ObjectLiteral, columns: ColumnMetadata[]): void {
-  const driver = metadata.connection.driver;
-  for (const column of columns) {
-    if (!(column.databaseName in row)) continue;
-    column.setEntityValue(entity, driver.prepareHydratedValue(row[column.databaseName], column));
-  }
-}
-
-/** save() leaves nullable columns it did not get a value for as null, not undefined. */
-export function setMissingNullables(metadata: EntityMetadata, entity: ObjectLiteral): void {
-  for (const column of metadata.columns) {
-    if (column.isVirtual || column.isDeleteDate || !column.isNullable) continue;
-    if (metadata.childEntityMetadatas.some((child) => child.target === column.target)) continue;
-    if (column.getEntityValue(entity) === undefined) column.setEntityValue(entity, null);
-  }
+  return typeof value === "string" ? value : value instanceof Date ? value.toISOString() : String(value);
 }
 
 /** Key types whose order in JavaScript matches PostgreSQL's, so a chunk's span can bound its scan. */

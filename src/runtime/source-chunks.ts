@@ -1,6 +1,7 @@
 import type { ChunkRow, RunLedger } from "../ledger/ledger";
 import { SETTLED } from "../ledger/transitions";
 import type { InputRecord } from "../inputs/input-options";
+import { isThenable } from "../script/data-script";
 import type { Dispatcher } from "./dispatcher";
 import type { Progress } from "./progress";
 import type { RunSummary } from "./summary";
@@ -48,14 +49,25 @@ export async function streamSource(run: {
       lines!.push(record.line);
       if (batch.length >= run.chunkSize && !(await flush())) return;
     }
-  } else {
-    for await (const input of run.items!) {
+  } else if (isAsync(run.items!)) {
+    for await (const input of run.items) {
       batch.push(input);
+      if (batch.length >= run.chunkSize && !(await flush())) return;
+    }
+  } else {
+    // A plain generator is read without a promise per input (for await would make one); a
+    // promise it yields is awaited, as for await awaits it.
+    for (const item of run.items!) {
+      batch.push(isThenable(item) ? await item : item);
       if (batch.length >= run.chunkSize && !(await flush())) return;
     }
   }
   if (batch.length) await flush();
   await ledger.setChunksTotal(runId, chunkNo);
+}
+
+function isAsync<T>(source: AsyncIterable<T> | Iterable<T>): source is AsyncIterable<T> {
+  return typeof (source as AsyncIterable<T>)[Symbol.asyncIterator] === "function";
 }
 
 // Inputs cross a process boundary: they must survive JSON.

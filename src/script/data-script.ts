@@ -75,6 +75,11 @@ export abstract class DataScript<T extends ObjectLiteral = ObjectLiteral, Input 
   afterSave?(rows: T[], ctx: AnyScriptContext): void | Promise<void>;
 }
 
+/** What a hook returned is a promise (awaited) rather than a value (no microtask turn spent). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
+}
+
 /** Source kind: its inputs come from `source()` or from an `--input` file. */
 export function isSourceScript(script: DataScript): boolean {
   return typeof script.source === "function" || script.input !== undefined;

@@ -1,4 +1,5 @@
 import type { EntityManager, ObjectLiteral } from "typeorm";
+import { idMapFor } from "../bulk/compiled/id-map";
 import { loadByKeys } from "../bulk/load";
 import { classifyError } from "../database/classify-error";
 import { chunkLedger, EvictedError, type NoClaim } from "../ledger/ledger";
@@ -122,7 +123,8 @@ async function writeChunk(state: WorkerState, task: ChunkTask, work: ChunkWork, 
     await ledger.recordFailures(runId, work.chunkNo, write.failures);
   } else {
     await ledger.recordFailures(runId, work.chunkNo, write.failures);
-    const pendingKeys = script.afterSave && !settings.dryRun ? write.written.map((e) => metadata.getEntityIdMap(e)) : null;
+    const idMap = idMapFor(metadata);
+    const pendingKeys = script.afterSave && !settings.dryRun ? write.written.map((e) => idMap(e)) : null;
     const counts = { rows: result.scanned, changed: result.changed, inserted: result.inserted, conflicted: result.conflicted };
     await ledger.markSaved(runId, work.chunkNo, task.participant, counts, pendingKeys);
   }

@@ -57,10 +57,6 @@ function shorten(value: unknown): unknown {
   return value;
 }
 
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
-}
-
 export function describe(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "object") {

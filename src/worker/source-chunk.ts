@@ -5,8 +5,8 @@ import type { RowFailure } from "../ledger/ledger";
 import type { ChunkResult, WorkerSettings } from "../messages";
 import { convertColumns } from "../inputs/column-types";
 import { lineLabel } from "../inputs/input-options";
-import type { DataScript, ScriptContext } from "../script/data-script";
-import { describe, errorMessage, isThenable, preview, sampleOf, SAMPLE_LIMIT, ScriptError, type ChunkWork, type ChunkWrite } from "./chunk-write";
+import { isThenable, type DataScript, type ScriptContext } from "../script/data-script";
+import { describe, errorMessage, preview, sampleOf, SAMPLE_LIMIT, ScriptError, type ChunkWork, type ChunkWrite } from "./chunk-write";
 import { withRows } from "./explain-data-error";
 
 /** Source kind: mutate each input into a new entity, then ONE bulkInsert (or bulkUpsert with `upsertOn`). */

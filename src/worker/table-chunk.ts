@@ -1,12 +1,13 @@
 import type { EntityManager, EntityMetadata, ObjectLiteral } from "typeorm";
-import { bulkUpdate } from "../bulk/bulk-update";
+import { updateLoaded } from "../bulk/bulk-update";
 import { describeKey } from "../bulk/change-set";
+import { snapshotterFor } from "../bulk/compiled/snapshotter";
 import { loadByKeys } from "../bulk/load";
-import { rememberLoaded } from "../bulk/snapshots";
+import { getEntities } from "../bulk/load-entities";
 import type { RowFailure } from "../ledger/ledger";
 import type { ChunkResult, WorkerSettings } from "../messages";
-import type { DataScript, ScriptContext } from "../script/data-script";
-import { describe, errorMessage, isThenable, sampleOf, SAMPLE_LIMIT, ScriptError, type ChunkWork, type ChunkWrite } from "./chunk-write";
+import { isThenable, type DataScript, type ScriptContext } from "../script/data-script";
+import { describe, errorMessage, sampleOf, SAMPLE_LIMIT, ScriptError, type ChunkWork, type ChunkWrite } from "./chunk-write";
 import { withRows } from "./explain-data-error";
 
 /** Table kind: load the chunk's key range (or the keys being retried), mutate in place, ONE bulkUpdate. */
@@ -26,8 +27,11 @@ export async function writeTableChunk(
 
   const failures: RowFailure[] = [];
   const mutated: ObjectLiteral[] = [];
-  for (const row of rows) {
-    rememberLoaded(metadata, row);
+  const loaded: ObjectLiteral[] = [];
+  const snapshot = snapshotterFor(metadata);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    const state = snapshot(row);
     let outcome: unknown;
     try {
       outcome = script.mutate(row, ctx);
@@ -49,15 +53,20 @@ export async function writeTableChunk(
       );
     }
     mutated.push(row);
+    loaded.push(state);
   }
   const keyRange = task.retryFailures ? undefined : { lo: task.lo, hi: task.hi };
-  const update = await bulkUpdate(manager, mutated, { keyRange }).catch((error) => {
+  const update = await updateLoaded(manager, mutated, loaded, { keyRange }).catch((error) => {
     throw withRows(error, mutated.map((row) => ({ entity: row, label: `${metadata.name} row ${describeKey(metadata, row)}` })));
   });
   result.changed = update.updated;
   result.conflicted = update.conflicts.length;
-  for (const change of update.changes) {
-    for (const column of change.updatedColumns) result.columns[column.propertyPath] = (result.columns[column.propertyPath] ?? 0) + 1;
+  for (let i = 0; i < update.changes.length; i++) {
+    const change = update.changes[i];
+    for (let k = 0; k < change.updatedColumns.length; k++) {
+      const path = change.updatedColumns[k].propertyPath;
+      result.columns[path] = (result.columns[path] ?? 0) + 1;
+    }
     if (settings.dryRun && result.samples.length < SAMPLE_LIMIT) result.samples.push(sampleOf(metadata, change.databaseEntity, change.entity, change.updatedColumns));
   }
   return { written: update.changes.map((c) => c.entity), failures, undo: { updated: update.changes } };
@@ -72,5 +81,5 @@ async function loadRange(script: DataScript, metadata: EntityMetadata, manager: 
     .andWhere(`${alias}.${key.propertyPath} BETWEEN :__lo AND :__hi`, { __lo: task.lo, __hi: task.hi })
     .orderBy(`${alias}.${key.propertyPath}`, "ASC");
   if (script.lock) qb = qb.setLock("pessimistic_write");
-  return (await qb.getMany()) as ObjectLiteral[];
+  return (await getEntities(qb)) as ObjectLiteral[];
 }

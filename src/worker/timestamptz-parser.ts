@@ -20,7 +20,18 @@ export function installTimestamptzParser(): void {
   if (installed) return;
   installed = true;
   const fallback = types.getTypeParser(TIMESTAMPTZ_OID, "text") as (text: string) => unknown;
-  types.setTypeParser(TIMESTAMPTZ_OID, (text: string) => parseTimestamptz(text) ?? fallback(text));
+  // The same text as the last value (every row an UPDATE returns has the transaction's
+  // CURRENT_TIMESTAMP; a chunk's rows were mostly written by one statement) is not parsed again.
+  let lastText = "";
+  let lastTime = 0;
+  types.setTypeParser(TIMESTAMPTZ_OID, (text: string) => {
+    if (text === lastText) return new Date(lastTime);
+    const date = parseTimestamptz(text);
+    if (!date) return fallback(text);
+    lastText = text;
+    lastTime = date.getTime();
+    return date;
+  });
 }
 
 /** The Date for the common shape, or undefined when node-pg's parser must decide. */

@@ -73,3 +73,20 @@ test("the tests' reader gets back the elements arrayLiteral was given, as text",
   expect(parseArrayLiteral(arrayLiteral([1, true, null]))).toEqual(["1", "true", null]);
   expect(parseArrayLiteral("{}")).toEqual([]);
 });
+
+test("dates: node-pg's own text for random instants over ±12,000 years (BC included), invalid dates, and with parseInputDatesAsUTC", () => {
+  const { defaults } = require("pg") as typeof import("pg");
+  let x = 7;
+  const next = () => (x = (x * 1103515245 + 12345) % 2147483648);
+  const dates = [new Date(NaN), new Date(0), new Date(-1), new Date(Date.UTC(0, 0, 1)), new Date(Date.UTC(-1, 11, 31, 23, 59, 59, 999)), new Date(8.64e15), new Date(-8.64e15)];
+  for (let i = 0; i < 20_000; i++) dates.push(new Date((next() / 2147483648 - 0.5) * 2 * 4e14 + (next() % 1000)));
+  for (const utc of [false, true]) {
+    const before = defaults.parseInputDatesAsUTC;
+    defaults.parseInputDatesAsUTC = utc;
+    try {
+      expect(arrayLiteral(dates)).toBe(prepareValue(dates));
+    } finally {
+      defaults.parseInputDatesAsUTC = before;
+    }
+  }
+});

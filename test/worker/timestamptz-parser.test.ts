@@ -74,3 +74,17 @@ describe("installed, against PostgreSQL in several time zones", () => {
     }
   });
 });
+
+test("installed: a text repeated from the previous value gives a new Date of the same instant (rows of one statement share CURRENT_TIMESTAMP)", () => {
+  installTimestamptzParser();
+  const parse = types.getTypeParser(1184, "text") as (text: string) => Date;
+  const text = "2024-05-06 07:08:09.123456+02";
+  const first = parse(text);
+  const again = parse(text);
+  expect(again).not.toBe(first);
+  expect(again.getTime()).toBe(first.getTime());
+  again.setTime(0); // a script changing one row's Date in place leaves the others alone
+  expect(parse(text).getTime()).toBe(first.getTime());
+  expect(parse("infinity")).toBe(Infinity);
+  expect(parse(text).getTime()).toBe((nodePg(text) as Date).getTime());
+});
