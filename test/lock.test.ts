@@ -1,4 +1,5 @@
 import { runCli, startCli, waitFor } from "./support/cli";
+import { Client } from "pg";
 import { createTestDatabase, type TestDatabase } from "./support/database";
 
 describe("one run per script at a time", () => {
@@ -26,5 +27,21 @@ describe("one run per script at a time", () => {
     expect(firstResult.code).toBe(0);
     const [renamed] = await db.query<{ n: string }>(`SELECT count(*) n FROM users WHERE username LIKE '%\\_x'`);
     expect(renamed.n).toBe("2000");
+  });
+
+  test("a command started while chunk transactions hold the ledger's tables waits on none of them (no DDL once the ledger is current)", async () => {
+    // What a run in progress holds: ROW EXCLUSIVE on the ledger tables its chunks write. ALTER TABLE would queue behind it.
+    const other = new Client({ connectionString: db.url });
+    await other.connect();
+    try {
+      await other.query("BEGIN");
+      await other.query("LOCK TABLE data_script_runs, data_script_chunks, data_script_participants IN ROW EXCLUSIVE MODE");
+      const status = await runCli(["status", "--scripts", "test/fixtures/scripts"], { env: { DATABASE_URL: db.url }, timeoutMs: 30_000 });
+      expect({ code: status.code, stderr: status.stderr }).toEqual({ code: 0, stderr: "" });
+      expect(status.stdout).toMatch(/slow-rename +completed/);
+    } finally {
+      await other.query("ROLLBACK").catch(() => undefined);
+      await other.end();
+    }
   });
 });

@@ -145,6 +145,20 @@ export async function markSaved(
   if (!rows.length) throw new EvictedError(`chunk ${chunkNo} not saved: this participant was evicted (silent for more than the lease); another one takes the chunk over`);
 }
 
+/**
+ * A pulled chunk whose attempt failed, in that attempt's transaction (its work
+ * rolled back to a savepoint, its claim still held): out of every claim's reach
+ * until the participant records the attempt, which sets the real back-off. So
+ * no other worker takes it in between and runs it as its first attempt again;
+ * if the participant is gone before it records, the chunk comes back after `ms`.
+ */
+export async function holdChunk(sql: Sql, runId: number, chunkNo: number, ms: number): Promise<void> {
+  await sql(
+    `UPDATE data_script_chunks SET next_attempt_at = now() + make_interval(secs => $3::numeric / 1000) WHERE run_id = $1 AND chunk_no = $2`,
+    [runId, chunkNo, ms],
+  );
+}
+
 export async function markDone(sql: Sql, runId: number, chunkNo: number): Promise<void> {
   await sql(
     `UPDATE data_script_chunks SET status = 'done', done_at = now(), written_keys = NULL WHERE run_id = $1 AND chunk_no = $2`,

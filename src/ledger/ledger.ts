@@ -5,6 +5,7 @@ import {
   claimChunk,
   claimNextChunk,
   claimOwedAfterSave,
+  holdChunk,
   markDone,
   markSaved,
   recordAttempt,
@@ -144,6 +145,8 @@ export interface ChunkLedger {
   /** Fenced: fails (EvictedError) once the participant was evicted, so its transaction rolls back. */
   markSaved(runId: number, chunkNo: number, participant: number, counts: SavedCounts, afterSavePendingFor: unknown[] | null): Promise<void>;
   markDone(runId: number, chunkNo: number): Promise<void>;
+  /** A failed pulled chunk, in its own transaction: not claimable until its participant records the attempt. */
+  holdChunk(runId: number, chunkNo: number, ms: number): Promise<void>;
   claimOwedAfterSave(runId: number, participant: number, mine: boolean): Promise<{ chunkNo: number; lo: string | null; hi: string | null; keys: unknown[] } | undefined>;
   workLeft(runId: number): Promise<WorkLeft>;
   claimFailures(ids: number[]): Promise<number[]>;
@@ -254,6 +257,7 @@ export function chunkLedger(manager: EntityManager): ChunkLedger {
     setTimeouts: (timeouts) => setChunkTimeouts(sql, timeouts),
     markSaved: (runId, chunkNo, participant, counts, pending) => markSaved(sql, runId, chunkNo, participant, counts, pending),
     markDone: (runId, chunkNo) => markDone(sql, runId, chunkNo),
+    holdChunk: (runId, chunkNo, ms) => holdChunk(sql, runId, chunkNo, ms),
     claimOwedAfterSave: (runId, participant, mine) => claimOwedAfterSave(sql, runId, participant, mine),
     workLeft: (runId) => workLeft(sql, runId),
     claimFailures: (ids) => claimFailures(sql, ids),

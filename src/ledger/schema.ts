@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Sql } from "./sql";
 
 /**
@@ -115,12 +116,29 @@ CREATE INDEX IF NOT EXISTS data_script_chunks_pending ON data_script_chunks (run
 CREATE INDEX IF NOT EXISTS data_script_chunks_saved ON data_script_chunks (run_id, chunk_no) WHERE status = 'saved';
 `;
 
+/** The ledger's schema version: a digest of its DDL, so any change to it is a new version. */
+export const LEDGER_VERSION = `data-script ledger ${createHash("sha256").update(LEDGER_DDL).digest("hex").slice(0, 12)}`;
+
+/**
+ * Creates or upgrades the ledger, only when its recorded version (a comment on
+ * data_script_runs) is not this one. Every command connects through here, and
+ * ALTER TABLE takes an ACCESS EXCLUSIVE lock even when it has nothing to add:
+ * run on every start, it would queue behind running chunks and deadlock with
+ * them (a host joining a run in progress).
+ */
 export async function ensureLedger(sql: Sql): Promise<void> {
+  if ((await recordedVersion(sql)) === LEDGER_VERSION) return;
   // Serialise concurrent first uses (CREATE TABLE IF NOT EXISTS races on the catalog).
   await sql("SELECT pg_advisory_lock(hashtext('data-script'), 0)");
   try {
-    await sql(LEDGER_DDL);
+    if ((await recordedVersion(sql)) === LEDGER_VERSION) return;
+    await sql(`${LEDGER_DDL}\nCOMMENT ON TABLE data_script_runs IS '${LEDGER_VERSION}';`);
   } finally {
     await sql("SELECT pg_advisory_unlock(hashtext('data-script'), 0)");
   }
+}
+
+async function recordedVersion(sql: Sql): Promise<string | null> {
+  const [row] = await sql<{ version: string | null }>(`SELECT obj_description(to_regclass('data_script_runs'), 'pg_class') AS version`);
+  return row?.version ?? null;
 }

@@ -68,8 +68,7 @@ export class Dispatcher {
     this.drained = false;
     while (!this.stopped && !this.drained) {
       while (this.inFlight.size < this.pool.size && !this.stopped && !this.drained && Date.now() >= this.idleUntil) {
-        await this.options.health?.ready();
-        if (this.stopped) break;
+        if (!(await this.healthy())) break;
         const includeMine = this.owedMine && this.inFlight.size === 0;
         this.track(this.run({ kind: "next", runId, participant, what, includeMine, revertOf }));
         if (this.options.pauseMs) await sleep(this.options.pauseMs);
@@ -83,8 +82,7 @@ export class Dispatcher {
   /** Push: queues a given chunk; resolves once it is handed to a worker. False once the run has stopped. */
   async submit(task: GivenChunkTask): Promise<boolean> {
     while (this.inFlight.size >= this.pool.size) await Promise.race(this.inFlight);
-    await this.options.health?.ready();
-    if (this.stopped) return false;
+    if (!(await this.healthy())) return false;
     this.track(this.runGiven(task));
     if (this.options.pauseMs) await sleep(this.options.pauseMs);
     return !this.stopped;
@@ -92,6 +90,21 @@ export class Dispatcher {
 
   async drain(): Promise<void> {
     while (this.inFlight.size) await Promise.race(this.inFlight);
+  }
+
+  /**
+   * Waits while the database is unhealthy; false once the run has stopped. The
+   * health check reads the ledger: a session cut under it (an eviction, or the
+   * database gone) ends this participant as a failed record would.
+   */
+  private async healthy(): Promise<boolean> {
+    try {
+      await this.options.health?.ready();
+    } catch (error) {
+      this.evicted = true;
+      await this.options.onLedgerLost(error);
+    }
+    return !this.stopped;
   }
 
   private track(work: Promise<void>): void {

@@ -49,12 +49,17 @@ async function executeChunk(state: WorkerState, task: ChunkTask, given: ChunkWor
   let work = given;
   try {
     const limit = settings.chunkTimeoutMs;
-    written = await inChunkTransaction(dataSource, limit, () => `chunk ${work?.chunkNo ?? "?"} did not finish within ${limit} ms`, async (manager) => {
-      work = await claim(state, task, given, manager, result);
-      // A revert calls none of the script's hooks: it writes back what the run's chunks kept.
-      if (task.revertOf === undefined) await state.ready();
-      return writeChunk(state, task, work, manager, result);
+    const outcome = await inChunkTransaction(dataSource, limit, () => `chunk ${work?.chunkNo ?? "?"} did not finish within ${limit} ms`, async (manager) => {
+      const claimed = (work = await claim(state, task, given, manager, result));
+      const attempt = async () => {
+        // A revert calls none of the script's hooks: it writes back what the run's chunks kept.
+        if (task.revertOf === undefined) await state.ready();
+        return writeChunk(state, task, claimed, manager, result);
+      };
+      return given ? attempt() : holdOnFailure(manager, task.runId, claimed.chunkNo, attempt);
     });
+    if (outcome instanceof HeldFailure) throw outcome.error;
+    written = outcome;
   } catch (error) {
     if (error instanceof NothingClaimed) return nothingClaimed(state, task, error.why);
     if (!(error instanceof DryRunRollback)) {
@@ -74,6 +79,36 @@ async function executeChunk(state: WorkerState, task: ChunkTask, given: ChunkWor
     return result;
   }
   return afterSave(state, task, work, written, result);
+}
+
+/** How long a failed pulled chunk stays held if its participant never records the attempt (it died just then). */
+const HOLD_MS = 15_000;
+
+/** A pulled chunk's failed attempt, its hold committed (see holdOnFailure): the error goes on to the parent. */
+class HeldFailure {
+  constructor(readonly error: unknown) {}
+}
+
+/**
+ * Runs a pulled chunk's attempt after a savepoint. When it fails, its work
+ * rolls back to the savepoint while the claim stays, the chunk is held (see
+ * holdChunk) and the transaction commits that: no other worker can take the
+ * chunk between this rollback and the parent recording the attempt.
+ */
+async function holdOnFailure(manager: EntityManager, runId: number, chunkNo: number, attempt: () => Promise<ObjectLiteral[]>): Promise<ObjectLiteral[] | HeldFailure> {
+  await manager.query("SAVEPOINT data_script_attempt");
+  try {
+    return await attempt();
+  } catch (error) {
+    if (error instanceof EvictedError || error instanceof DryRunRollback) throw error;
+    try {
+      await manager.query("ROLLBACK TO SAVEPOINT data_script_attempt");
+      await chunkLedger(manager).holdChunk(runId, chunkNo, HOLD_MS);
+    } catch {
+      throw error; // the session is gone: the server rolled the claim back with the work
+    }
+    return new HeldFailure(error);
+  }
 }
 
 /** Claims the chunk in its transaction: the given one, or the next claimable one. */
