@@ -1,10 +1,11 @@
-import { DataScript } from "typeorm-data-script";
+import { DataScript, type ScriptContext } from "typeorm-data-script";
 import { User } from "../../../entities/User";
 
 /**
  * I/O-bound: the same update, and per chunk an afterSave that waits on an
  * "external call" (a search index, a partner API) answering in 250 ms: most
- * of each chunk's time is waiting, not CPU.
+ * of each chunk's time is waiting, not CPU. `--param waitMs=<n>` changes the wait
+ * (the eviction bench makes the run outlast its leases).
  */
 export default class JoinIo extends DataScript<User> {
   entity = User;
@@ -14,7 +15,7 @@ export default class JoinIo extends DataScript<User> {
     user.username = user.username.toUpperCase();
   }
 
-  async afterSave() {
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  async afterSave(_users: User[], ctx: ScriptContext) {
+    await new Promise((resolve) => setTimeout(resolve, Number(ctx.params.waitMs ?? 250)));
   }
 }
