@@ -4,6 +4,7 @@ import { columnRef, readExpr } from "./column-access";
 import { columnChanged } from "./column-changed";
 import { compileFunction, identifier } from "./compile-function";
 import { sameBytes } from "./bytes";
+import { perEntity } from "./per-entity";
 
 /** A row the compiled differ leaves to TypeORM's change computer (a value of a shape it does not inline). */
 export const UNDECIDED = "slow";
@@ -18,8 +19,6 @@ export type Differ = (entity: ObjectLiteral, databaseEntity: ObjectLiteral, prev
 const NOTHING: ColumnMetadata[] = [];
 Object.freeze(NOTHING);
 
-const cache = new WeakMap<EntityMetadata, Differ | null>();
-
 /**
  * The compiled form of SubjectChangedColumnsComputer.computeDiffColumns for an
  * entity: one comparison per diffed column, in metadata.columns order, each the
@@ -29,14 +28,7 @@ const cache = new WeakMap<EntityMetadata, Differ | null>();
  * relations (their join columns and collections), and transformers (the two
  * TypeORM lines apply them at different points).
  */
-export function differFor(metadata: EntityMetadata): Differ | null {
-  let differ = cache.get(metadata);
-  if (differ === undefined) {
-    differ = compilable(metadata) ? compileDiffer(metadata) : null;
-    cache.set(metadata, differ);
-  }
-  return differ;
-}
+export const differFor = perEntity((metadata): Differ | null => (compilable(metadata) ? compileDiffer(metadata) : null));
 
 /** The columns the computer diffs. */
 function diffedColumns(metadata: EntityMetadata): ColumnMetadata[] {

@@ -3,11 +3,10 @@ import { DriverUtils } from "typeorm/driver/DriverUtils";
 import { writeStatement } from "./column-access";
 import { bind, compileFunction, identifier } from "./compile-function";
 import { hydrateValueExpr } from "./hydrate-value";
+import { perEntityAnd } from "./per-entity";
 
 /** Raw row (keys as TypeORM aliases them: `row_username`) → entity, or undefined as TypeORM's transformer returns for a row of nulls. */
 export type Hydrator = (raw: ObjectLiteral, queryRunner: QueryRunner | undefined) => ObjectLiteral | undefined;
-
-const cache = new WeakMap<EntityMetadata, Map<string, Hydrator>>();
 
 /**
  * The compiled form of what TypeORM's RawSqlResultsToEntityTransformer does for
@@ -17,16 +16,7 @@ const cache = new WeakMap<EntityMetadata, Map<string, Hydrator>>();
  * in metadata.columns order. Entities of a single-table-inheritance hierarchy
  * and views are not compiled: load them through TypeORM (see load-entities.ts).
  */
-export function hydratorFor(metadata: EntityMetadata, alias: string): Hydrator {
-  let byAlias = cache.get(metadata);
-  if (!byAlias) cache.set(metadata, (byAlias = new Map()));
-  let hydrator = byAlias.get(alias);
-  if (!hydrator) {
-    hydrator = compileHydrator(metadata, alias);
-    byAlias.set(alias, hydrator);
-  }
-  return hydrator;
-}
+export const hydratorFor = perEntityAnd(compileHydrator);
 
 function compileHydrator(metadata: EntityMetadata, alias: string): Hydrator {
   const driver = metadata.connection.driver;

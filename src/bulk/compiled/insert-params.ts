@@ -5,6 +5,7 @@ import { readExpr } from "./column-access";
 import { bind, compileFunction, identifier } from "./compile-function";
 import { arrayLiteral } from "../array-literal";
 import { encodedExpr } from "./encoded-value";
+import { perEntityAnd } from "./per-entity";
 
 /**
  * The value an INSERT writes for a column of one row (insert-columns.ts): the
@@ -22,47 +23,27 @@ function valueCode(context: Map<string, unknown>, metadata: EntityMetadata, colu
 /** How many rows give each column a value (not undefined): `current` maps an upserted entity to its existing row. */
 export type DefinedCounts = (entities: ObjectLiteral[], current: Map<ObjectLiteral, ObjectLiteral> | undefined) => number[];
 
-const countsCache = new WeakMap<EntityMetadata, Map<ColumnMetadata[], DefinedCounts>>();
-
-export function definedCountsFor(metadata: EntityMetadata, columns: ColumnMetadata[]): DefinedCounts {
-  let byColumns = countsCache.get(metadata);
-  if (!byColumns) countsCache.set(metadata, (byColumns = new Map()));
-  let counts = byColumns.get(columns);
-  if (!counts) {
-    const context = new Map<string, unknown>();
-    const body = columns.map((c, k) => `    ${valueCode(context, metadata, c)} if (v !== undefined) counts[${k}]++;`).join("\n");
-    counts = compileFunction<DefinedCounts>(
-      context,
-      `return function definedCounts${identifier(metadata.name)}(entities, current) {\n` +
-        `  const counts = new Array(${columns.length}).fill(0);\n` +
-        `  let e, ex, v;\n` +
-        `  for (let i = 0; i < entities.length; i++) {\n` +
-        `    e = entities[i]; ex = current === undefined ? undefined : current.get(e);\n` +
-        `${body}\n` +
-        `  }\n` +
-        `  return counts;\n` +
-        `}`,
-    );
-    byColumns.set(columns, counts);
-  }
-  return counts;
-}
+export const definedCountsFor = perEntityAnd((metadata, columns: ColumnMetadata[]): DefinedCounts => {
+  const context = new Map<string, unknown>();
+  const body = columns.map((c, k) => `    ${valueCode(context, metadata, c)} if (v !== undefined) counts[${k}]++;`).join("\n");
+  return compileFunction<DefinedCounts>(
+    context,
+    `return function definedCounts${identifier(metadata.name)}(entities, current) {\n` +
+      `  const counts = new Array(${columns.length}).fill(0);\n` +
+      `  let e, ex, v;\n` +
+      `  for (let i = 0; i < entities.length; i++) {\n` +
+      `    e = entities[i]; ex = current === undefined ? undefined : current.get(e);\n` +
+      `${body}\n` +
+      `  }\n` +
+      `  return counts;\n` +
+      `}`,
+  );
+});
 
 /** The array parameters (as literals) of an INSERT built by buildInsert: one per column, then one default flag per fallback. */
 export type InsertParams = (entities: ObjectLiteral[], current: Map<ObjectLiteral, ObjectLiteral> | undefined) => string[];
 
-const paramsCache = new WeakMap<EntityMetadata, Map<string, InsertParams>>();
-
-export function insertParamsFor(metadata: EntityMetadata, statement: BuiltStatement): InsertParams {
-  let bySql = paramsCache.get(metadata);
-  if (!bySql) paramsCache.set(metadata, (bySql = new Map()));
-  let encode = bySql.get(statement.sql);
-  if (!encode) {
-    encode = compileInsertParams(metadata, statement);
-    bySql.set(statement.sql, encode);
-  }
-  return encode;
-}
+export const insertParamsFor = perEntityAnd(compileInsertParams, (statement: BuiltStatement) => statement.sql);
 
 function compileInsertParams(metadata: EntityMetadata, statement: BuiltStatement): InsertParams {
   if (!statement.params.length) return () => []; // every value a default: the row count is the only parameter

@@ -1,20 +1,12 @@
 import type { EntityMetadata, ObjectLiteral } from "typeorm";
 import { readExpr, writeStatement } from "./column-access";
 import { bind, compileFunction, identifier } from "./compile-function";
+import { perEntity } from "./per-entity";
 
 /** A detached copy of an entity's column and relation values, of the same class: its state as loaded. */
 export type Snapshotter = (entity: ObjectLiteral) => ObjectLiteral;
 
-const cache = new WeakMap<EntityMetadata, Snapshotter>();
-
-export function snapshotterFor(metadata: EntityMetadata): Snapshotter {
-  let snapshotter = cache.get(metadata);
-  if (!snapshotter) {
-    snapshotter = compileSnapshotter(metadata);
-    cache.set(metadata, snapshotter);
-  }
-  return snapshotter;
-}
+export const snapshotterFor = perEntity((metadata) => compileSnapshotter(metadata));
 
 /**
  * One read and one write per column (a relation's own columns are copied with

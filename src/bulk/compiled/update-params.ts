@@ -5,11 +5,10 @@ import type { BuiltStatement } from "../sql";
 import { columnRef, readExpr } from "./column-access";
 import { compileFunction, identifier } from "./compile-function";
 import { encodedExpr } from "./encoded-value";
+import { perEntityAnd } from "./per-entity";
 
 /** The array parameters (as literals) of an UPDATE … FROM unnest built by buildUpdate, for these changes. */
 export type UpdateParams = (changes: RowChange<ObjectLiteral>[]) => string[];
-
-const cache = new WeakMap<EntityMetadata, Map<string, UpdateParams>>();
 
 /**
  * One pass over the changes fills every array of the statement: keys from the
@@ -18,16 +17,7 @@ const cache = new WeakMap<EntityMetadata, Map<string, UpdateParams>>();
  * versions; each becomes its literal by arrayLiteral. Compiled once per
  * statement text (chunks of the same shape share it).
  */
-export function updateParamsFor(metadata: EntityMetadata, statement: BuiltStatement): UpdateParams {
-  let bySql = cache.get(metadata);
-  if (!bySql) cache.set(metadata, (bySql = new Map()));
-  let encode = bySql.get(statement.sql);
-  if (!encode) {
-    encode = compileUpdateParams(metadata, statement);
-    bySql.set(statement.sql, encode);
-  }
-  return encode;
-}
+export const updateParamsFor = perEntityAnd(compileUpdateParams, (statement: BuiltStatement) => statement.sql);
 
 function compileUpdateParams(metadata: EntityMetadata, statement: BuiltStatement): UpdateParams {
   const context = new Map<string, unknown>([["arrayLiteral", arrayLiteral]]);
