@@ -99,6 +99,19 @@ function rawChild(id: string, label: string, path: BenchPath, file: string, maxN
   };
 }
 
+/** A bare script started as the runner is in the README, through `npm run` (package.json "bench:bare"). */
+function npmBare(id: string, label: string): MethodSpec {
+  return {
+    id,
+    label,
+    path: "update",
+    kind: "child",
+    subscriber: "none",
+    maxN: ALL,
+    invocation: (n, chunk, url) => ({ command: "npm", args: ["run", "--silent", "bench:bare", "--", JSON.stringify({ url, n, chunk })], env: { DATABASE_URL: url } }),
+  };
+}
+
 /** `npm run demo` on the embedded server (DATABASE_URL unset, a fresh data folder) or on the bench's server (a fresh database). */
 function demo(id: string, label: string, embedded: boolean): MethodSpec {
   return {
@@ -136,22 +149,34 @@ export const METHODS: MethodSpec[] = [
   tsChild("c-mikro-audit", "(c) MikroORM 6 em.flush() per 1,000, audit", "update", "mikro-flush.ts", "audit", NOT_LARGE),
   rawChild("d-django-case", "(d) Django-style CASE WHEN, batches of 1,000 (pg)", "update", "django-case.js", NOT_LARGE),
   rawChild("e-raw-unnest", "(e) raw UPDATE … FROM unnest per 1,000 + key range (pg)", "update", "raw-unnest.js"),
+  rawChild("e-raw-unnest-typeorm", "(e) the same bare script, loading typeorm first", "update", "raw-unnest-typeorm.js"),
+  npmBare("e-npm-raw-unnest-typeorm", "(e) the same, loading typeorm first, as `npm run bench:bare`"),
   rawChild("e2-raw-unnest-split", "(e) split over 2 processes", "update", "raw-unnest-split.js"),
+  rawChild("e3-raw-same-work", "(e′) raw pg doing the runner's database work: whole rows, RETURNING, ledger + before-image per chunk, 2 processes", "update", "same-work-update.js"),
   rawChild("f-set-based", "(f) set-based UPDATE … SET username = upper(username)", "update", "set-based.js"),
   // The create path: N new rows.
   runner(`create-runner-w${W}-count`, `runner (source kind, bulkInsert), --workers ${W}, counting`, "create", "bench-create-users", W, "count"),
   tsChild("create-lib-bulkinsert-count", "bulkInsert() per 1,000 in one process, counting", "create", "bulk-library.ts", "count"),
   tsChild("create-save-count", "TypeORM save(…, {chunk: 1000}), counting", "create", "typeorm-save.ts", "count", NOT_LARGE),
   rawChild("create-raw-unnest", "raw INSERT … SELECT FROM unnest per 1,000 (pg)", "create", "raw-insert.js"),
+  rawChild("create-raw-same-work", "raw pg doing the runner's database work: RETURNING, ledger + image per chunk, 2 processes", "create", "same-work-create.js"),
   // The upsert path: half new, half existing (by e-mail).
   runner(`upsert-runner-w${W}-count`, `runner (source kind, upsertOn email), --workers ${W}, counting`, "upsert", "bench-upsert-users", W, "count"),
   tsChild("upsert-lib-bulkupsert-count", "bulkUpsert() per 1,000 in one process, counting", "upsert", "bulk-library.ts", "count"),
   tsChild("upsert-typeorm-count", "TypeORM upsert(…, [\"email\"]) per 1,000, counting", "upsert", "typeorm-upsert.ts", "count"),
   rawChild("upsert-raw-unnest", "raw INSERT … FROM unnest ON CONFLICT per 1,000 (pg)", "upsert", "raw-upsert.js"),
+  rawChild("upsert-raw-same-work", "raw pg doing the runner's database work: lock + load, RETURNING, ledger + image per chunk, 2 processes", "upsert", "same-work-upsert.js"),
   // The README's main job, as a new user runs it.
   demo("demo-embedded", "`npm run demo` on the embedded server (DATABASE_URL unset, empty data folder)", true),
   demo("demo-server", "`npm run demo` on the bench's server (DATABASE_URL, empty database)", false),
 ];
+
+/** Per path: the runner's method and raw pg doing the same database work (bench/raw/ledgered-chunks.js). */
+export const SAME_WORK: Partial<Record<BenchPath, { runner: string; raw: string }>> = {
+  update: { runner: `a-runner-w${W}-count`, raw: "e3-raw-same-work" },
+  create: { runner: `create-runner-w${W}-count`, raw: "create-raw-same-work" },
+  upsert: { runner: `upsert-runner-w${W}-count`, raw: "upsert-raw-same-work" },
+};
 
 /** The baseline each path's ratios are taken against. */
 export const BASELINE: Record<BenchPath, string> = {

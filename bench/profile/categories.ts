@@ -60,3 +60,35 @@ export function categoriseStack(stack: Frame[]): string {
   }
   return first(AREAS, leaf) ?? "other";
 }
+
+/**
+ * Whose code a sample is: the runner's own (its files and the functions it compiles per
+ * entity), or one of the parts it builds on. Answers "what of this time could a change to
+ * this repository remove", where the phases answer "what was it doing". Node's builtins and
+ * internals (a socket write, a Buffer slice, a microtask) count for the nearest caller that
+ * is not Node's: the socket write of a query is node-pg's cost; all of loading a module
+ * (its top-level code too) is start-up.
+ */
+const OWNERS: Rule[] = [
+  ["runner (dist/, incl. compiled per-entity code)", (f) => (/\/(src|dist)\//.test(f.url) && !/node_modules/.test(f.url)) || compiled(/^(hydrate|applyReturned|diff|snapshot|updateParams|insertParams|definedCounts|setMissingNullables|adoptUnset|idMap)/)(f)],
+  ["TypeORM", url(/node_modules\/typeorm\//)],
+  ["node-pg and its socket (pg, pg-protocol, pg-types, postgres-*)", url(/node_modules\/(pg|pg-pool|pg-protocol|pg-types|postgres-[a-z]+|buffer-writer|packet-reader)\//)],
+  ["Tinypool and its IPC", url(/node_modules\/tinypool\/|node:internal\/child_process/)],
+  ["the app (entities, subscribers, scripts)", url(/\/(bench|entities|scripts)\//)],
+  ["CLI libraries (yargs, cli-progress)", url(/yargs|cli-progress/)],
+  ["other packages", url(/node_modules\//)],
+];
+
+const MODULE_LOADING = /node:internal\/modules|node:internal\/bootstrap|@swc|swc-node|pirates|get-tsconfig/;
+
+export function ownerOfStack(stack: Frame[]): string {
+  const leaf = stack[0];
+  if (leaf.functionName === "(idle)") return "idle";
+  if (leaf.functionName === "(garbage collector)") return "V8: garbage collection";
+  if (stack.some((f) => MODULE_LOADING.test(f.url))) return "start-up: loading modules (Node, swc hook, top-level code)";
+  for (const frame of stack) {
+    const owner = first(OWNERS, frame);
+    if (owner) return owner;
+  }
+  return "Node / V8, other (timers, microtasks, program)";
+}

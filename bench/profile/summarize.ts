@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { categoriseStack, type Frame } from "./categories";
+import { categoriseStack, ownerOfStack, type Frame } from "./categories";
 
 /**
  * Reads a V8 .cpuprofile (node --cpu-prof) and adds up self time per function
@@ -25,6 +25,8 @@ export interface ProfileSummary {
   totalMs: number;
   busyMs: number;
   categories: { category: string; ms: number }[];
+  /** Self time by whose code the leaf is (see OWNERS). */
+  owners: { category: string; ms: number }[];
   functions: { name: string; where: string; category: string; ms: number }[];
 }
 
@@ -41,13 +43,14 @@ export function summarize(file: string): ProfileSummary {
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const categoryOf = new Map<number, string>();
+  const stackOf = (id: number) => {
+    const stack: Frame[] = [];
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) stack.push(byId.get(at)!.callFrame);
+    return stack;
+  };
   const categorise = (id: number) => {
     let category = categoryOf.get(id);
-    if (category === undefined) {
-      const stack: Frame[] = [];
-      for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) stack.push(byId.get(at)!.callFrame);
-      categoryOf.set(id, (category = categoriseStack(stack)));
-    }
+    if (category === undefined) categoryOf.set(id, (category = categoriseStack(stackOf(id))));
     return category;
   };
   const selfUs = new Map<number, number>();
@@ -58,6 +61,7 @@ export function summarize(file: string): ProfileSummary {
   }
   const functions = new Map<string, { name: string; where: string; category: string; ms: number }>();
   const categories = new Map<string, number>();
+  const owners = new Map<string, number>();
   let totalUs = 0;
   for (const [id, us] of selfUs) {
     const node = byId.get(id)!;
@@ -69,6 +73,8 @@ export function summarize(file: string): ProfileSummary {
     entry.ms += us / 1000;
     functions.set(key, entry);
     categories.set(category, (categories.get(category) ?? 0) + us / 1000);
+    const owner = ownerOfStack(stackOf(id));
+    owners.set(owner, (owners.get(owner) ?? 0) + us / 1000);
     totalUs += us;
   }
   const idle = categories.get("idle") ?? 0;
@@ -77,6 +83,7 @@ export function summarize(file: string): ProfileSummary {
     totalMs: totalUs / 1000,
     busyMs: totalUs / 1000 - idle,
     categories: [...categories.entries()].map(([category, ms]) => ({ category, ms })).sort((a, b) => b.ms - a.ms),
+    owners: [...owners.entries()].map(([category, ms]) => ({ category, ms })).sort((a, b) => b.ms - a.ms),
     functions: [...functions.values()].sort((a, b) => b.ms - a.ms),
   };
 }
@@ -90,6 +97,10 @@ export function formatSummary(s: ProfileSummary, top = 25): string {
     "|---|--:|--:|",
     ...s.categories.filter((c) => c.category !== "idle").map((c) => `| ${c.category} | ${c.ms.toFixed(0)} | ${pct(c.ms)} |`),
     `| (idle) | ${(s.totalMs - s.busyMs).toFixed(0)} | |`,
+    "",
+    "| whose code (see ownerOfStack) | self ms | % of non-idle |",
+    "|---|--:|--:|",
+    ...s.owners.filter((c) => c.category !== "idle").map((c) => `| ${c.category} | ${c.ms.toFixed(0)} | ${pct(c.ms)} |`),
     "",
     `| top self-time functions | where | counted as | self ms | % |`,
     "|---|---|---|--:|--:|",
