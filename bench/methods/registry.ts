@@ -141,6 +141,7 @@ export const METHODS: MethodSpec[] = [
   runner(`a-runner-w${W}-audit`, `(a) runner, --workers ${W}, audit subscriber`, "update", UPPER, W, "audit"),
   runner(`a-npm-w${W}-count`, `(a) \`npm run data-script\`, --workers ${W}, counting`, "update", UPPER, W, "count", ALL, true),
   runner(`a-runner-w${W}-stamp`, `(a) runner, --workers ${W}, subscriber setting a column in beforeUpdate`, "update", UPPER, W, "stamp"),
+  runner(`a-runner-w${W}-count-noundo`, `(a) runner, --workers ${W}, counting, --no-undo (no before-images)`, "update", UPPER, W, "count", ALL, false, ["--no-undo"]),
   runner(`a-runner-w${W}-count-chunk5000`, `(a) runner, --workers ${W}, counting, --chunk-size 5000`, "update", UPPER, W, "count", NOT_LARGE, false, ["--chunk-size", "5000"]),
   tsChild("a-lib-bulkupdate-count", "bulkUpdate() in one process, no runner, counting", "update", "bulk-library.ts", "count"),
   tsChild("b-save-count", "(b) TypeORM save(…, {chunk: 1000}), counting", "update", "typeorm-save.ts", "count", NOT_LARGE),

@@ -10,11 +10,11 @@ import { hydratorFor, type Hydrator } from "./compiled/hydrator";
  * selects, a view, single-table inheritance, a cache, relation ids) is left to
  * getMany() itself.
  */
-export async function getEntities<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): Promise<T[]> {
+export async function getEntities<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, query: (qb: SelectQueryBuilder<T>) => [string, unknown[]] = builtQuery): Promise<T[]> {
   const compiled = compiledLoad(qb);
   if (!compiled) return qb.getMany();
   const { queryRunner, hydrate } = compiled;
-  const [sql, parameters] = qb.getQueryAndParameters();
+  const [sql, parameters] = query(qb);
   const rows: ObjectLiteral[] = (await queryRunner.query(sql, parameters, true)).records;
   const entities: T[] = [];
   for (let i = 0; i < rows.length; i++) {
@@ -25,6 +25,10 @@ export async function getEntities<T extends ObjectLiteral>(qb: SelectQueryBuilde
     await queryRunner.broadcaster.broadcast("Load", qb.expressionMap.mainAlias!.metadata, entities);
   }
   return entities;
+}
+
+function builtQuery<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): [string, unknown[]] {
+  return qb.getQueryAndParameters();
 }
 
 interface CompiledLoad {

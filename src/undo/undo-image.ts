@@ -38,7 +38,13 @@ export interface UndoImage {
   };
 }
 
-export function undoImage(metadata: EntityMetadata, written: { updated?: RowChange<ObjectLiteral>[]; inserted?: ObjectLiteral[] }): UndoImage | undefined {
+/** A chunk's image and how many rows it covers (counted here: imageRows would parse the literals again). */
+export interface KeptImage {
+  image: UndoImage;
+  rows: number;
+}
+
+export function undoImage(metadata: EntityMetadata, written: { updated?: RowChange<ObjectLiteral>[]; inserted?: ObjectLiteral[] }): KeptImage | undefined {
   const updated = written.updated?.filter((c) => c.databaseEntity !== undefined) ?? [];
   const inserted = written.inserted ?? [];
   if (!updated.length && !inserted.length) return undefined;
@@ -48,7 +54,7 @@ export function undoImage(metadata: EntityMetadata, written: { updated?: RowChan
     image.inserted = { keys: metadata.primaryColumns.map((c) => encoded(c, inserted)) };
     if (metadata.versionColumn) image.inserted.versionAfter = encoded(metadata.versionColumn, inserted);
   }
-  return image;
+  return { image, rows: updated.length + inserted.length };
 }
 
 function updatedImage(metadata: EntityMetadata, changes: RowChange<ObjectLiteral>[]): NonNullable<UndoImage["updated"]> {
@@ -81,7 +87,7 @@ function encoded(column: ColumnMetadata, entities: ObjectLiteral[]): string {
   return arrayLiteral(entities.map((e) => codec.encode(read(e))));
 }
 
-/** The number of rows an image covers (updated and inserted), for the summary. */
+/** The number of rows a stored image covers (updated and inserted), for the summary. */
 export function imageRows(image: UndoImage): number {
   return countOf(image.updated?.keys[0]) + countOf(image.inserted?.keys[0]);
 }

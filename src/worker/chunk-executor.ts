@@ -5,7 +5,7 @@ import { classifyError } from "../database/classify-error";
 import { chunkLedger, EvictedError, type NoClaim } from "../ledger/ledger";
 import { emptyChunkResult, type ChunkResult, type ChunkTask, type GivenChunkTask, type NextTask } from "../messages";
 import { isSourceScript, type ScriptContext } from "../script/data-script";
-import { imageRows, undoImage } from "../undo/undo-image";
+import { undoImage } from "../undo/undo-image";
 import { inChunkTransaction } from "./chunk-transaction";
 import { errorMessage, type ChunkWork, type ChunkWrite } from "./chunk-write";
 import { explainDataError } from "./explain-data-error";
@@ -148,8 +148,8 @@ async function writeChunk(state: WorkerState, task: ChunkTask, work: ChunkWork, 
     ? await writeSourceChunk(script, metadata, manager, work, ctx, result, settings)
     : await writeTableChunk(script, metadata, manager, work, ctx, result, settings);
   if (state.keepUndo && !settings.dryRun && write.undo) {
-    const image = undoImage(metadata, write.undo);
-    if (image) await ledger.saveUndo(runId, work.chunkNo, image, imageRows(image));
+    const kept = undoImage(metadata, write.undo);
+    if (kept) await ledger.saveUndo(runId, work.chunkNo, kept.image, kept.rows);
   }
 
   result.failedRows = write.failures.length;

@@ -1,4 +1,4 @@
-import type { EntityManager, EntityMetadata, ObjectLiteral } from "typeorm";
+import type { EntityManager, EntityMetadata, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { updateLoaded } from "../bulk/bulk-update";
 import { describeKey } from "../bulk/change-set";
 import { snapshotterFor } from "../bulk/compiled/snapshotter";
@@ -81,5 +81,20 @@ async function loadRange(script: DataScript, metadata: EntityMetadata, manager: 
     .andWhere(`${alias}.${key.propertyPath} BETWEEN :__lo AND :__hi`, { __lo: task.lo, __hi: task.hi })
     .orderBy(`${alias}.${key.propertyPath}`, "ASC");
   if (script.lock) qb = qb.setLock("pessimistic_write");
-  return (await getEntities(qb)) as ObjectLiteral[];
+  // A script's `where` may build a different query for each chunk; without one, only the range differs.
+  return (await getEntities(qb, script.where ? undefined : (built) => rangeQuery(metadata, Boolean(script.lock), built, [task.lo, task.hi]))) as ObjectLiteral[];
+}
+
+/** The range load's SQL per entity and lock mode: TypeORM builds the same text for every chunk (~0.7 ms each). */
+const rangeSql = new WeakMap<EntityMetadata, Map<boolean, string>>();
+
+function rangeQuery(metadata: EntityMetadata, locked: boolean, qb: SelectQueryBuilder<ObjectLiteral>, range: unknown[]): [string, unknown[]] {
+  let byLock = rangeSql.get(metadata);
+  if (!byLock) rangeSql.set(metadata, (byLock = new Map()));
+  const sql = byLock.get(locked);
+  if (sql !== undefined) return [sql, range];
+  const [built, parameters] = qb.getQueryAndParameters();
+  // Kept only when the range is all it takes: its two values, in order.
+  if (parameters.length === 2 && parameters[0] === range[0] && parameters[1] === range[1]) byLock.set(locked, built);
+  return [built, parameters];
 }
