@@ -10,8 +10,7 @@
 // chunk done; INSERT one counter row (what the counting subscriber writes); COMMIT.
 // The parent plans the chunks and forks `processes` children that pull them, as
 // the runner's workers do; the job runs from "go" to the last child's last commit.
-const { fork } = require("node:child_process");
-const { main, now } = require("./pg-child");
+const { main, now, forkAndGo, waitForGo } = require("./pg-child");
 
 const SETUP = [
   `CREATE TABLE IF NOT EXISTS bench_raw_chunks (chunk_no int PRIMARY KEY, lo bigint NOT NULL, hi bigint NOT NULL,
@@ -50,16 +49,13 @@ async function pullChunks(client, work) {
 }
 
 /**
- * The method's process: as parent (no config.child) it plans the chunks from `plan(client, config)`
+ * The method's process: as parent it plans the chunks from `plan(client, config)`
  * ([lo, hi] pairs), forks the children and times them; as a child it runs `work` on pulled chunks.
  */
 function ledgeredMethod(file, plan, work) {
   main(async (client, config) => {
-    if (config.child) {
-      await new Promise((resolve) => {
-        process.once("message", (m) => m === "go" && resolve());
-        process.send("ready");
-      });
+    if (config.handshake) {
+      await waitForGo();
       const t0 = now();
       const rows = await pullChunks(client, work);
       return { jobMs: now() - t0, rows };
@@ -71,22 +67,7 @@ function ledgeredMethod(file, plan, work) {
       ranges.map((r) => r[0]),
       ranges.map((r) => r[1]),
     ]);
-    const children = [];
-    for (let i = 0; i < (config.processes || 2); i++) {
-      const child = fork(file, [JSON.stringify({ ...config, child: true })], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
-      let out = "";
-      child.stdout.on("data", (d) => (out += d));
-      const ready = new Promise((resolve) => child.once("message", resolve));
-      const done = new Promise((resolve, reject) =>
-        child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.split("@@bench-result ")[1])) : reject(new Error(`child exited ${code}`)))),
-      );
-      children.push({ child, ready, done });
-    }
-    await Promise.all(children.map((c) => c.ready));
-    const t0 = now();
-    for (const c of children) c.child.send("go");
-    const results = await Promise.all(children.map((c) => c.done));
-    const jobMs = now() - t0;
+    const { jobMs, results } = await forkAndGo(file, Array.from({ length: config.processes || 2 }, () => config));
     return { jobMs, rows: results.reduce((s, r) => s + r.rows, 0), childJobMs: results.map((r) => r.jobMs) };
   });
 }

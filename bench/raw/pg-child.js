@@ -43,16 +43,54 @@ function userChunkJob(sql, usernameOf) {
     const t0 = now();
     let rows = 0;
     for (let start = 1; start <= config.n; start += chunk) {
-      const names = [];
-      const emails = [];
-      for (let n = start; n < start + chunk && n <= config.n; n++) {
-        names.push(usernameOf(n));
-        emails.push(`user${n}@example.com`);
-      }
+      const { names, emails } = sourceUsers(start, Math.min(start + chunk - 1, config.n), usernameOf);
       rows += (await client.query(sql, [names, emails])).rowCount;
     }
     return { jobMs: now() - t0, rows };
   };
 }
 
-module.exports = { main, emit, now, userChunkJob };
+/** The n-th source user's fields, for the create and upsert paths: `usernameOf(n)` and `user<n>@example.com`. */
+function sourceUsers(lo, hi, usernameOf) {
+  const names = [];
+  const emails = [];
+  for (let n = lo; n <= hi; n++) {
+    names.push(usernameOf(n));
+    emails.push(`user${n}@example.com`);
+  }
+  return { names, emails };
+}
+
+/**
+ * Forks one child per config (`file`, with `{ ...config, handshake: true }` as argv[2]), waits
+ * until every child is connected and says ready, then starts them together: the job runs from
+ * "go" to the last child's exit. Resolves to the job time and each child's result.
+ */
+async function forkAndGo(file, configs) {
+  const { fork } = require("node:child_process");
+  const children = configs.map((config) => {
+    const child = fork(file, [JSON.stringify({ ...config, handshake: true })], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const ready = new Promise((resolve) => child.once("message", resolve));
+    const done = new Promise((resolve, reject) =>
+      child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.split("@@bench-result ")[1])) : reject(new Error(`child exited ${code}`)))),
+    );
+    return { child, ready, done };
+  });
+  await Promise.all(children.map((c) => c.ready));
+  const t0 = now();
+  for (const c of children) c.child.send("go");
+  const results = await Promise.all(children.map((c) => c.done));
+  return { jobMs: now() - t0, results };
+}
+
+/** A forked child (config.handshake): says it is ready, resolves on the parent's "go". */
+function waitForGo() {
+  return new Promise((resolve) => {
+    process.once("message", (m) => m === "go" && resolve());
+    process.send("ready");
+  });
+}
+
+module.exports = { main, emit, now, userChunkJob, sourceUsers, forkAndGo, waitForGo };

@@ -4,7 +4,7 @@
 // chunk's key range. The limit for values computed in the client.
 // Also the "bare node script doing (e)": `node bench/raw/raw-unnest.js '{"url":…}'`.
 // Forked by raw-unnest-split.js with {lo, hi, handshake}: connects, says ready, waits for go.
-const { main, now } = require("./pg-child");
+const { main, now, waitForGo } = require("./pg-child");
 
 const SELECT = `SELECT id, username FROM users WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3`;
 const UPDATE =
@@ -26,13 +26,6 @@ async function updateRange(client, lo, hi, chunk) {
     last = ids[ids.length - 1];
     rows += (await client.query(UPDATE, [ids, names, ids[0], last])).rowCount;
   }
-}
-
-function waitForGo() {
-  return new Promise((resolve) => {
-    process.once("message", (m) => m === "go" && resolve());
-    process.send("ready");
-  });
 }
 
 main(async (client, config) => {

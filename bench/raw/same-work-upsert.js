@@ -4,6 +4,7 @@
 // INSERT … ON CONFLICT DO UPDATE RETURNING the generated columns and whether each row
 // was inserted; the image keeps the updated rows' usernames before and the inserted keys.
 const { ledgeredMethod, sourceRanges } = require("./ledgered-chunks");
+const { sourceUsers } = require("./pg-child");
 
 const LOCK = `SELECT id, username, email, "isActive", "updatedAt" FROM users WHERE email = ANY($1::text[]) ORDER BY email FOR UPDATE`;
 const UPSERT =
@@ -15,12 +16,7 @@ ledgeredMethod(
   __filename,
   async (_client, config) => sourceRanges(config.n, config.chunk || 1000),
   async (client, lo, hi) => {
-    const names = [];
-    const emails = [];
-    for (let n = lo; n <= hi; n++) {
-      names.push(`USER${n}`);
-      emails.push(`user${n}@example.com`);
-    }
+    const { names, emails } = sourceUsers(lo, hi, (n) => `USER${n}`);
     const existing = (await client.query(LOCK, [emails])).rows;
     const returned = (await client.query(UPSERT, [names, emails])).rows;
     const inserted = returned.filter((r) => r.inserted).map((r) => r.id);
