@@ -3,9 +3,11 @@
  * command of the CLI as a function (the CLI itself is a client of this file).
  */
 export { DataScript, type AnyScriptContext, type MutateResult, type ScriptContext } from "./script/data-script";
+export { REMOVE, type Remove } from "./script/data-script";
 export type { ParamsOf, UntypedParams } from "./script/params";
 export type { ColumnType, InputOptions } from "./inputs/input-options";
 export { bulkDelete, bulkInsert, bulkUpdate, bulkUpsert, BulkWriteError, rememberLoaded } from "./bulk";
+export { bulkSoftRemove, type BulkDeleteOptions, type BulkSoftRemoveResult } from "./bulk";
 export type { BulkDeleteResult, BulkInsertResult, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk";
 
 export { runScript, type RunHooks, type RunScriptOptions } from "./runtime/run-script";

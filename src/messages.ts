@@ -74,6 +74,8 @@ export interface ChunkSample {
   key: string;
   before: Record<string, unknown>;
   after: Record<string, unknown>;
+  /** A row mutate removed: how (before and after are then empty). */
+  removed?: "deleted" | "soft-removed";
 }
 
 /** The row counts a run, a chunk and the ledger keep. */
@@ -87,10 +89,12 @@ export interface RowCounts {
   conflicted: number;
   /** A revert: rows the run had inserted, deleted again. */
   deleted: number;
+  /** Table kind: rows mutate asked to remove (`return REMOVE`): deleted, or soft-removed where the entity has a @DeleteDateColumn. */
+  removed: number;
 }
 
 export function zeroCounts(): RowCounts {
-  return { scanned: 0, changed: 0, inserted: 0, skipped: 0, conflicted: 0, deleted: 0 };
+  return { scanned: 0, changed: 0, inserted: 0, skipped: 0, conflicted: 0, deleted: 0, removed: 0 };
 }
 
 export interface ChunkResult extends RowCounts {

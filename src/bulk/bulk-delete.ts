@@ -3,17 +3,24 @@ import { arrayLiteral } from "./array-literal";
 import { codecFor, quotedTable } from "./column-codec";
 import { readerFor } from "./column-value";
 import { afterRemove, beforeRemove } from "./events";
-import { assertSameClass, keyOf, metadataOf } from "./rows";
-import { snapshotterFor } from "./compiled/snapshotter";
-import { loadedState } from "./snapshots";
+import { boundingRange, rangeCondition, type KeyRange } from "./key-span";
+import { removalRows, type RemovalRow } from "./removal-states";
+import { assertSameClass, assertUniqueKeys, keyOf, metadataOf } from "./rows";
 import { runStatement } from "./statement-error";
 import { inTransaction } from "./transaction";
+
+export interface BulkDeleteOptions {
+  /** Inclusive primary-key range the rows lie in; bounds the scan (the runner passes its chunk's range). */
+  keyRange?: KeyRange;
+}
 
 export interface BulkDeleteResult<T> {
   /** Rows deleted (a row already gone is not counted, and fires no afterRemove). */
   deleted: number;
   /** The entities whose rows were deleted, in the caller's order. */
   removed: T[];
+  /** Each deleted entity with its database row as it was (its before-image). */
+  rows: RemovalRow<T>[];
 }
 
 /**
@@ -22,31 +29,47 @@ export interface BulkDeleteResult<T> {
  * TypeORM's broadcaster as remove() does (`entity`, `databaseEntity` and the
  * removed row's `entityId`; the entities lose their keys, as remove() leaves them).
  */
-export async function bulkDelete<T extends ObjectLiteral>(manager: EntityManager, entities: T[]): Promise<BulkDeleteResult<T>> {
-  if (!entities.length) return { deleted: 0, removed: [] };
+export function bulkDelete<T extends ObjectLiteral>(manager: EntityManager, entities: T[], options: BulkDeleteOptions = {}): Promise<BulkDeleteResult<T>> {
+  return deleteLoaded(manager, entities, undefined, options);
+}
+
+/** bulkDelete with each entity's state as loaded given beside it (`loaded[i]`), as the runner has them. */
+export async function deleteLoaded<T extends ObjectLiteral>(
+  manager: EntityManager,
+  entities: T[],
+  loaded: (T | undefined)[] | undefined,
+  options: BulkDeleteOptions = {},
+): Promise<BulkDeleteResult<T>> {
+  if (!entities.length) return { deleted: 0, removed: [], rows: [] };
   const metadata = metadataOf(manager, entities);
   assertSameClass(metadata, entities);
+  assertUniqueKeys(metadata, entities);
   const keys = metadata.primaryColumns;
-  return inTransaction(manager, async (qr) => {
+  return inTransaction(manager, async (qr, txManager) => {
     // As remove(): the database row stays whole in the events; the entity loses its key once the row is gone.
-    const rowsOf = new Map(entities.map((entity) => [entity, { entity, databaseEntity: loadedState(entity) ?? snapshotterFor(metadata)(entity) }]));
-    await beforeRemove(qr, metadata, [...rowsOf.values()]);
+    const rows = await removalRows(txManager, metadata, entities, loaded);
+    await beforeRemove(qr, metadata, rows);
     const codecs = keys.map(codecFor);
     const aliases = codecs.map((c) => c.name);
     const table = quotedTable(metadata);
+    const range = boundingRange(metadata, rows.map((r) => r.databaseEntity), options.keyRange);
+    const where = codecs.map((c) => `t.${c.name} = ${c.read("v")}`);
+    if (range) where.push(rangeCondition(codecs[0].name, codecs[0].paramType, codecs.length));
     const statement = {
       sql:
         `DELETE FROM ${table} AS t USING unnest(${codecs.map((c, i) => `$${i + 1}::${c.paramType}`).join(", ")}) AS v(${aliases.join(", ")}) ` +
-        `WHERE ${codecs.map((c) => `t.${c.name} = ${c.read("v")}`).join(" AND ")} RETURNING ${codecs.map((c) => `t.${c.name}`).join(", ")}`,
+        `WHERE ${where.join(" AND ")} RETURNING ${codecs.map((c) => `t.${c.name}`).join(", ")}`,
       table,
       params: codecs.map((codec) => ({ codec, role: "key" as const })),
     };
-    const params = keys.map((column) => arrayLiteral(entities.map((e) => codecFor(column).encode(readerFor(column)(e)))));
-    const rows = await runStatement(qr, statement, params);
-    const gone = new Set(rows.map((row) => keyOf(metadata, row, true)));
-    const removed = entities.filter((e) => gone.has(keyOf(metadata, e)));
-    for (const entity of removed) for (const key of keys) key.setEntityValue(entity, undefined);
-    await afterRemove(qr, metadata, removed.map((e) => rowsOf.get(e)!));
-    return { deleted: removed.length, removed };
+    // Keys come from the database rows: a before-listener may not move a row to another key.
+    const params: unknown[] = keys.map((column) => arrayLiteral(rows.map((r) => codecFor(column).encode(readerFor(column)(r.databaseEntity)))));
+    if (range) params.push(range.lo, range.hi);
+    const returned = await runStatement(qr, statement, params);
+    const gone = new Set(returned.map((row) => keyOf(metadata, row, true)));
+    const deleted = rows.filter((r) => gone.has(keyOf(metadata, r.databaseEntity)));
+    for (const { entity } of deleted) for (const key of keys) key.setEntityValue(entity, undefined);
+    await afterRemove(qr, metadata, deleted);
+    return { deleted: deleted.length, removed: deleted.map((r) => r.entity), rows: deleted };
   });
 }

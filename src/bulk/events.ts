@@ -57,3 +57,11 @@ export function beforeRemove<T extends ObjectLiteral>(qr: QueryRunner, metadata:
 export function afterRemove<T extends ObjectLiteral>(qr: QueryRunner, metadata: EntityMetadata, rows: { entity: T; databaseEntity: T }[]) {
   return broadcastEach(rows, (r, x) => qr.broadcaster.broadcastAfterRemoveEvent(r, metadata, x.entity, x.databaseEntity, metadata.getEntityIdMap(x.databaseEntity)));
 }
+
+export function beforeSoftRemove<T extends ObjectLiteral>(qr: QueryRunner, metadata: EntityMetadata, rows: { entity: T; databaseEntity: T }[]) {
+  return broadcastEach(rows, (r, x) => qr.broadcaster.broadcastBeforeSoftRemoveEvent(r, metadata, x.entity, x.databaseEntity, metadata.getEntityIdMap(x.databaseEntity)));
+}
+
+export function afterSoftRemove<T extends ObjectLiteral>(qr: QueryRunner, metadata: EntityMetadata, rows: { entity: T; databaseEntity: T }[]) {
+  return broadcastEach(rows, (r, x) => qr.broadcaster.broadcastAfterSoftRemoveEvent(r, metadata, x.entity, x.databaseEntity, metadata.getEntityIdMap(x.databaseEntity)));
+}

@@ -9,8 +9,15 @@ import { readerFor } from "./column-value";
 import { getEntities } from "./load-entities";
 
 /** Loads the current rows for `entities` by primary key, in one SELECT, keyed by keyOf(). */
-export function loadByKeys<T extends ObjectLiteral>(manager: EntityManager, metadata: EntityMetadata, entities: T[]): Promise<Map<string, T>> {
-  return loadByColumns(manager, metadata, metadata.primaryColumns, entities);
+export function loadByKeys<T extends ObjectLiteral>(manager: EntityManager, metadata: EntityMetadata, entities: T[], options: LoadOptions = {}): Promise<Map<string, T>> {
+  return loadByColumns(manager, metadata, metadata.primaryColumns, entities, options);
+}
+
+export interface LoadOptions {
+  /** Lock the rows FOR UPDATE, in key order. */
+  lock?: boolean;
+  /** Soft-removed rows too (a revert restoring a soft-removal reads the row it soft-removed). */
+  withDeleted?: boolean;
 }
 
 /**
@@ -25,7 +32,7 @@ export async function loadByColumns<T extends ObjectLiteral>(
   metadata: EntityMetadata,
   columns: ColumnMetadata[],
   entities: T[],
-  options: { lock?: boolean } = {},
+  options: LoadOptions = {},
 ): Promise<Map<string, T>> {
   const unquotable = unquotableNames(metadata);
   if (unquotable) throw new BulkWriteError(unquotable);
@@ -50,6 +57,7 @@ export async function loadByColumns<T extends ObjectLiteral>(
   }
   const relations = metadata.relationsWithJoinColumns.map((r) => r.propertyPath);
   if (relations.length) qb.loadAllRelationIds({ relations, disableMixedMap: true });
+  if (options.withDeleted) qb.withDeleted();
   if (options.lock) {
     columns.forEach((c, i) => (i ? qb.addOrderBy(`e.${c.propertyPath}`) : qb.orderBy(`e.${c.propertyPath}`)));
     qb.setLock("pessimistic_write");

@@ -97,6 +97,8 @@ export interface SavedCounts {
   conflicted: number;
   skipped?: number;
   deleted?: number;
+  /** Rows mutate removed (deleted or soft-removed). */
+  removed?: number;
   /** A revert: the keys of the rows it left alone. */
   skippedKeys?: unknown[];
 }
@@ -122,7 +124,7 @@ export async function markSaved(
   const rows = await sql(
     `UPDATE data_script_chunks SET status = $3, rows = $4, changed = $5, inserted = $6, conflicted = $7,
        attempts = attempts + 1, pid = $8, error = NULL, saved_at = now(), written_keys = $9::jsonb, saved_by = $10,
-       skipped = $11, deleted = $12, skipped_keys = $13::jsonb, done_at = CASE WHEN $3 = 'done' THEN now() END
+       skipped = $11, deleted = $12, skipped_keys = $13::jsonb, removed = $14, done_at = CASE WHEN $3 = 'done' THEN now() END
      WHERE run_id = $1 AND chunk_no = $2
        AND EXISTS (SELECT 1 FROM data_script_participants WHERE id = $10 AND state = 'active')
      RETURNING chunk_no`,
@@ -140,6 +142,7 @@ export async function markSaved(
       counts.skipped ?? 0,
       counts.deleted ?? 0,
       counts.skippedKeys?.length ? JSON.stringify(counts.skippedKeys) : null,
+      counts.removed ?? 0,
     ],
   );
   if (!rows.length) throw new EvictedError(`chunk ${chunkNo} not saved: this participant was evicted (silent for more than the lease); another one takes the chunk over`);

@@ -46,7 +46,8 @@ export async function deleteChunks(sql: Sql, runId: number): Promise<void> {
 export async function settledCounts(sql: Sql, runId: number): Promise<RowCounts> {
   const [row] = await sql<Record<keyof RowCounts, string>>(
     `SELECT coalesce(sum(rows), 0) AS scanned, coalesce(sum(changed), 0) AS changed, coalesce(sum(inserted), 0) AS inserted,
-            coalesce(sum(skipped), 0) AS skipped, coalesce(sum(conflicted), 0) AS conflicted, coalesce(sum(deleted), 0) AS deleted
+            coalesce(sum(skipped), 0) AS skipped, coalesce(sum(conflicted), 0) AS conflicted, coalesce(sum(deleted), 0) AS deleted,
+            coalesce(sum(removed), 0) AS removed
      FROM data_script_chunks WHERE run_id = $1 AND status = ANY($2::text[])`,
     [runId, SETTLED],
   );
@@ -57,6 +58,7 @@ export async function settledCounts(sql: Sql, runId: number): Promise<RowCounts>
     skipped: Number(row.skipped),
     conflicted: Number(row.conflicted),
     deleted: Number(row.deleted),
+    removed: Number(row.removed),
   };
 }
 

@@ -17,6 +17,8 @@ export interface RunRow {
   rows_skipped: string;
   rows_conflicted: string;
   rows_deleted: string;
+  /** Rows mutate removed (deleted or soft-removed). */
+  rows_removed: string;
   /** `apply`, or `revert` (then `reverts` is the run it undoes). */
   kind: "apply" | "revert";
   reverts: number | null;
@@ -120,9 +122,9 @@ export async function setChunksTotal(sql: Sql, id: number, total: number): Promi
 export async function finishRun(sql: Sql, id: number, status: RunStatus, counts: RowCounts, error?: string, by?: number): Promise<boolean> {
   const rows = await sql(
     `UPDATE data_script_runs SET status = $2, finished_at = now(), error = $3, finished_by = $9,
-       rows_scanned = $4, rows_changed = $5, rows_inserted = $6, rows_skipped = $7, rows_conflicted = $8, rows_deleted = $10
+       rows_scanned = $4, rows_changed = $5, rows_inserted = $6, rows_skipped = $7, rows_conflicted = $8, rows_deleted = $10, rows_removed = $11
      WHERE id = $1 AND ($9::int IS NULL OR status = 'running') RETURNING id`,
-    [id, status, error ?? null, counts.scanned, counts.changed, counts.inserted, counts.skipped, counts.conflicted, by ?? null, counts.deleted],
+    [id, status, error ?? null, counts.scanned, counts.changed, counts.inserted, counts.skipped, counts.conflicted, by ?? null, counts.deleted, counts.removed],
   );
   return rows.length > 0;
 }

@@ -121,6 +121,10 @@ END $$;
 -- 500,000 chunks would walk past every chunk already done.
 CREATE INDEX IF NOT EXISTS data_script_chunks_pending ON data_script_chunks (run_id, chunk_no) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS data_script_chunks_saved ON data_script_chunks (run_id, chunk_no) WHERE status = 'saved';
+-- Added with removing rows (mutate returns REMOVE): rows a run's chunks removed, deleted or soft-removed.
+-- Not rows_deleted / deleted, which count what a revert deleted again (rows its run had inserted).
+ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS rows_removed bigint NOT NULL DEFAULT 0;
+ALTER TABLE data_script_chunks ADD COLUMN IF NOT EXISTS removed integer NOT NULL DEFAULT 0;
 `;
 
 /** The ledger's schema version: a digest of its DDL, so any change to it is a new version. */

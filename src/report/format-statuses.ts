@@ -7,10 +7,10 @@ export function formatStatuses(statuses: ScriptStatus[]): string {
   return statuses
     .map((s) => {
       const when = s.lastRunAt ? ` run #${s.lastRunId} ${s.lastRunAt}` : "";
-      const rows = s.lastRunId ? `, ${s.rowsScanned} scanned, ${s.rowsChanged} changed, ${s.rowsInserted} inserted` : "";
+      const rows = s.lastRunId ? `, ${s.rowsScanned} scanned, ${s.rowsChanged} changed, ${s.rowsInserted} inserted${s.rowsRemoved ? `, ${s.rowsRemoved} removed` : ""}` : "";
       const changed = s.changedSinceRun ? "  (file changed since it ran)" : "";
       const revert = s.lastRevert
-        ? `  (revert run #${s.lastRevert.runId} of run #${s.lastRevert.of}: ${s.lastRevert.status}, ${s.lastRevert.restored} restored, ${s.lastRevert.skipped} skipped, ${s.lastRevert.deleted} deleted)`
+        ? `  (revert run #${s.lastRevert.runId} of run #${s.lastRevert.of}: ${s.lastRevert.status}, ${s.lastRevert.restored} restored, ${s.lastRevert.skipped} skipped, ${s.lastRevert.deleted} deleted${s.lastRevert.reinserted ? `, ${s.lastRevert.reinserted} re-inserted` : ""})`
         : "";
       const revertible = s.revertible ? "  (revertible)" : "";
       const params = s.params && Object.keys(s.params).length ? `  params: ${formatParams(s.params)}` : "";

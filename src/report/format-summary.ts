@@ -18,7 +18,8 @@ function summaryLines(s: RunSummary): string {
   if (s.revertOf !== undefined) {
     lines.push(
       `  rows: ${s.scanned} in the before-images, ${s.changed} ${s.dryRun ? "would be " : ""}restored, ` +
-        `${s.skipped} skipped (changed since the run: left as they are), ${s.deleted} ${s.dryRun ? "would be " : ""}deleted (inserted by the run)`,
+        `${s.skipped} skipped (changed since the run: left as they are), ${s.deleted} ${s.dryRun ? "would be " : ""}deleted (inserted by the run)` +
+        (s.inserted ? `, ${s.inserted} ${s.dryRun ? "would be " : ""}re-inserted (removed by the run)` : ""),
     );
     if (s.skippedKeys?.length) {
       const shown = s.skippedKeys.slice(0, 10).map((k) => JSON.stringify(k)).join(", ");
@@ -27,6 +28,7 @@ function summaryLines(s: RunSummary): string {
   } else {
     lines.push(
       `  rows: ${s.scanned} scanned, ${s.changed} changed, ${s.inserted} inserted, ${s.skipped} skipped` +
+        (s.removed ? `, ${s.removed} ${s.dryRun ? "would be " : ""}removed` : "") +
         (s.conflicted ? `, ${s.conflicted} skipped because their version changed meanwhile` : "") +
         (s.failedRows ? `, ${s.failedRows} failed` : ""),
     );
@@ -37,6 +39,7 @@ function summaryLines(s: RunSummary): string {
   if (s.run && s.run.participants > 1) {
     lines.push(
       `  the run, ${s.run.participants} participants: ${s.run.scanned} scanned, ${s.run.changed} changed, ${s.run.inserted} inserted ` +
+        (s.run.removed ? `, ${s.run.removed} removed ` : "") +
         `in ${s.run.chunks} chunks (this host's share above)`,
     );
   }
@@ -45,6 +48,10 @@ function summaryLines(s: RunSummary): string {
   }
   if (s.dryRun) {
     for (const sample of s.samples) {
+      if (sample.removed) {
+        lines.push(`    ${sample.key}: would be ${sample.removed}`);
+        continue;
+      }
       const diffs = Object.keys(sample.after)
         .filter((k) => JSON.stringify(sample.before[k]) !== JSON.stringify(sample.after[k]))
         .map((k) => `${k}: ${JSON.stringify(sample.before[k])} → ${JSON.stringify(sample.after[k])}`);

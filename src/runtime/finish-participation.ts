@@ -59,6 +59,7 @@ export async function finishParticipation(args: {
       skipped: Number(final.rows_skipped),
       conflicted: Number(final.rows_conflicted),
       deleted: Number(final.rows_deleted),
+      removed: Number(final.rows_removed),
       chunks: final.chunks_total,
       participants,
     };

@@ -22,12 +22,14 @@ export interface ScriptStatus {
   /** Its last run kept before-images that `data-script revert` can undo it with. */
   revertible: boolean;
   /** The last revert of the script: which run it undid, how it went, what it did. */
-  lastRevert?: { runId: number; of: number; status: string; restored: number; skipped: number; deleted: number };
+  lastRevert?: { runId: number; of: number; status: string; restored: number; skipped: number; deleted: number; reinserted: number };
   lastRunId: number | null;
   lastRunAt: string | null;
   rowsScanned: number;
   rowsChanged: number;
   rowsInserted: number;
+  /** Rows its mutate removed (deleted or soft-removed). */
+  rowsRemoved: number;
   error: string | null;
   /** The latest run's validated parameters (as JSON), or null before the first run. */
   params: Record<string, unknown> | null;
@@ -109,6 +111,7 @@ export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[
                 restored: Number(revert.rows_changed),
                 skipped: Number(revert.rows_skipped),
                 deleted: Number(revert.rows_deleted),
+                reinserted: Number(revert.rows_inserted),
               },
             }
           : {}),
@@ -117,6 +120,7 @@ export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[
         rowsScanned: Number(run?.rows_scanned ?? 0),
         rowsChanged: Number(run?.rows_changed ?? 0),
         rowsInserted: Number(run?.rows_inserted ?? 0),
+        rowsRemoved: Number(run?.rows_removed ?? 0),
         error: crashed ? `its process died; resume it with: data-script ${name}` : run?.error ?? null,
         ...(participants.length && !crashed ? { participants: participants.map(participantStatus) } : {}),
         params: run?.params ?? null,

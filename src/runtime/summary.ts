@@ -73,6 +73,7 @@ export function addChunk(summary: RunSummary, result: ChunkResult): void {
   summary.skipped += result.skipped;
   summary.conflicted += result.conflicted;
   summary.deleted += result.deleted;
+  summary.removed += result.removed;
   if (result.skippedKeys?.length) {
     summary.skippedKeys ??= [];
     for (const key of result.skippedKeys) if (summary.skippedKeys.length < SKIPPED_KEYS_SHOWN) summary.skippedKeys.push(key);

@@ -25,8 +25,18 @@ export interface ScriptContext<P = UntypedParams> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyScriptContext = ScriptContext<any>;
 
-/** `mutate` may return `false` to skip a row (table kind) or an input (source kind). */
-export type MutateResult<T> = void | boolean | T | undefined | Promise<void | boolean | T | undefined>;
+/**
+ * Table kind: `return REMOVE` from `mutate` removes the row. The chunk's removed rows go in one
+ * `DELETE` (beforeRemove/afterRemove fire as `remove()` fires them); an entity with a
+ * `@DeleteDateColumn` is soft-removed instead (one `UPDATE`, beforeSoftRemove/afterSoftRemove,
+ * as `softRemove()`), unless the script sets `hardDelete = true`. Changes `mutate` made to a row
+ * it removes are not written. A registered symbol, so two copies of the package agree on it.
+ */
+export const REMOVE: unique symbol = Symbol.for("typeorm-data-script.remove");
+export type Remove = typeof REMOVE;
+
+/** `mutate` may return `false` to skip a row (table kind) or an input (source kind), or (table kind) `REMOVE` to remove the row. */
+export type MutateResult<T> = void | boolean | T | Remove | undefined | Promise<void | boolean | T | Remove | undefined>;
 
 /**
  * Base class of every data script. Table kind: rows of `entity` are scanned in
@@ -53,6 +63,8 @@ export abstract class DataScript<T extends ObjectLiteral = ObjectLiteral, Input 
   keepUndo = true;
   /** Reads its inputs from `--input <file|->` (CSV or JSON lines, optionally gzipped): the format and column types. */
   input?: InputOptions;
+  /** Table kind, an entity with a `@DeleteDateColumn`: rows `mutate` returns `REMOVE` for are deleted, not soft-removed. */
+  hardDelete = false;
   /** Per-chunk `SET LOCAL lock_timeout` / `statement_timeout`, in ms. */
   lockTimeoutMs?: number;
   statementTimeoutMs?: number;

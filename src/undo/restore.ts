@@ -6,6 +6,7 @@ import { codecFor, quotedTable, quoteIdent, type ColumnCodec } from "../bulk/col
 import { loadByKeys } from "../bulk/load";
 import { keyOf } from "../bulk/rows";
 import { rememberLoaded } from "../bulk/snapshots";
+import { reinsertRemoved } from "./reinsert";
 import type { UndoImage } from "./undo-image";
 
 /** What undoing one chunk did (or, in a dry run, would do). */
@@ -16,6 +17,8 @@ export interface RestoreResult {
   skipped: number;
   /** Rows the run inserted, deleted again. */
   deleted: number;
+  /** Rows the run deleted (mutate returned REMOVE), inserted again. */
+  reinserted: number;
   /** Keys of the skipped rows. */
   skippedKeys: ObjectLiteral[];
   /** Rows restored, per column (property path). */
@@ -32,15 +35,24 @@ const SAMPLES = 3;
  * still hold what the run wrote (and the version, if any, is the one it left)
  * — through bulkUpdate, so beforeUpdate/afterUpdate fire with the current row
  * as `databaseEntity` and the restored columns as `updatedColumns`; rows it
- * inserted are deleted through bulkDelete (beforeRemove/afterRemove).
+ * inserted are deleted through bulkDelete (beforeRemove/afterRemove); rows it
+ * deleted are inserted again, whole, through bulkInsert (insert events), unless
+ * their key is taken since. A soft-removal is an update of the delete date:
+ * restored as one (the delete date written back to null).
  */
 export async function restoreImage(manager: EntityManager, metadata: EntityMetadata, image: UndoImage): Promise<RestoreResult> {
   if (image.entity !== metadata.name) {
     throw new Error(`the before-images were kept for ${image.entity}, but the script now works on ${metadata.name}: revert refuses to guess`);
   }
-  const result: RestoreResult = { restored: 0, skipped: 0, deleted: 0, skippedKeys: [], columns: {}, samples: [] };
+  const result: RestoreResult = { restored: 0, skipped: 0, deleted: 0, reinserted: 0, skippedKeys: [], columns: {}, samples: [] };
   if (image.updated) await restoreUpdated(manager, metadata, image.updated, result);
   if (image.inserted) await deleteInserted(manager, metadata, image.inserted, result);
+  if (image.removed) {
+    const { reinserted, skippedKeys } = await reinsertRemoved(manager, metadata, image.removed);
+    result.reinserted += reinserted;
+    result.skipped += skippedKeys.length;
+    result.skippedKeys.push(...skippedKeys);
+  }
   return result;
 }
 
@@ -65,7 +77,12 @@ async function restoreUpdated(manager: EntityManager, metadata: EntityMetadata, 
   if (version) params.push(param(image.versionAfter!, version.paramType, "va"));
   // Intact: every column the row wrote still holds what was written (json has no equality: compared as text).
   const holds = codecs.map((c, i) => {
-    const same = c.paramType === "json[]" ? `t.${c.name}::text IS NOT DISTINCT FROM (${c.read("v", `a${i}`)})::text` : `t.${c.name} IS NOT DISTINCT FROM ${c.read("v", `a${i}`)}`;
+    // A soft-removal's delete date is the server's CURRENT_TIMESTAMP (microseconds); its image holds it as a JavaScript Date (milliseconds).
+    const same = c.column.isDeleteDate
+      ? `date_trunc('milliseconds', t.${c.name}) IS NOT DISTINCT FROM date_trunc('milliseconds', ${c.read("v", `a${i}`)})`
+      : c.paramType === "json[]"
+        ? `t.${c.name}::text IS NOT DISTINCT FROM (${c.read("v", `a${i}`)})::text`
+        : `t.${c.name} IS NOT DISTINCT FROM ${c.read("v", `a${i}`)}`;
     return image.wrote[i] === null ? same : `(NOT v.w${i} OR ${same})`;
   });
   if (version) holds.push(`t.${version.name} = v.va`);
@@ -82,7 +99,9 @@ async function restoreUpdated(manager: EntityManager, metadata: EntityMetadata, 
   const driver = metadata.connection.driver;
   const stubs = rows.map((row) => keyStub(metadata, row));
   const intact = rows.filter((row) => row.present && row.intact);
-  const loaded = await loadByKeys(manager, metadata, intact.map((row) => stubs[rows.indexOf(row)]));
+  // A soft-removal's restore reads the row it soft-removed.
+  const withDeleted = metadata.deleteDateColumn !== undefined && columns.includes(metadata.deleteDateColumn);
+  const loaded = await loadByKeys(manager, metadata, intact.map((row) => stubs[rows.indexOf(row)]), { withDeleted });
   const entities: ObjectLiteral[] = [];
   rows.forEach((row, i) => {
     const entity = row.present && row.intact ? loaded.get(keyOf(metadata, stubs[i])) : undefined;

@@ -9,7 +9,9 @@ import { readerFor } from "../bulk/column-value";
  * What a chunk needs to be undone, kept in the chunk's own transaction: for
  * every row it updated, its key and, for each column it wrote, the value the
  * column held before and the value written (so a revert can tell a row that
- * live traffic changed since); for every row it inserted, its key. Values are
+ * live traffic changed since); for every row it inserted, its key; for every
+ * row it deleted (mutate returned REMOVE), the whole row, every column a
+ * bulk insert writes (a soft-removed row is an update of its delete date). Values are
  * kept as the PostgreSQL array literals the bulk statements send (one per
  * column, in the column's own encoding), and read back with the same casts:
  * compact, exact, and independent of JavaScript's idea of the values.
@@ -36,6 +38,11 @@ export interface UndoImage {
     keys: string[];
     versionAfter?: string;
   };
+  removed?: {
+    /** Database names of the rows' columns (every one a bulk insert writes, the key's among them), and per column the values the rows held. */
+    columns: string[];
+    values: string[];
+  };
 }
 
 /** A chunk's image and how many rows it covers (counted here: imageRows would parse the literals again). */
@@ -44,17 +51,37 @@ export interface KeptImage {
   rows: number;
 }
 
-export function undoImage(metadata: EntityMetadata, written: { updated?: RowChange<ObjectLiteral>[]; inserted?: ObjectLiteral[] }): KeptImage | undefined {
+/** What a chunk wrote, for its image: rows updated (soft-removed rows among them), rows inserted, and the database rows it deleted. */
+export interface WrittenRows {
+  updated?: RowChange<ObjectLiteral>[];
+  inserted?: ObjectLiteral[];
+  removed?: ObjectLiteral[];
+}
+
+export function undoImage(metadata: EntityMetadata, written: WrittenRows): KeptImage | undefined {
   const updated = written.updated?.filter((c) => c.databaseEntity !== undefined) ?? [];
   const inserted = written.inserted ?? [];
-  if (!updated.length && !inserted.length) return undefined;
+  const removed = written.removed ?? [];
+  if (!updated.length && !inserted.length && !removed.length) return undefined;
   const image: UndoImage = { entity: metadata.name, keys: metadata.primaryColumns.map((c) => c.databaseName) };
   if (updated.length) image.updated = updatedImage(metadata, updated);
   if (inserted.length) {
     image.inserted = { keys: metadata.primaryColumns.map((c) => encoded(c, inserted)) };
     if (metadata.versionColumn) image.inserted.versionAfter = encoded(metadata.versionColumn, inserted);
   }
-  return { image, rows: updated.length + inserted.length };
+  if (removed.length) {
+    const columns = wholeRowColumns(metadata);
+    image.removed = { columns: columns.map((c) => c.databaseName), values: columns.map((c) => encoded(c, removed)) };
+  }
+  return { image, rows: updated.length + inserted.length + removed.length };
+}
+
+/**
+ * The columns a removed row is kept by and re-inserted with: those a bulk insert writes (not a
+ * @VirtualColumn, not a generated `asExpression`, not `insert: false`, which the database fills).
+ */
+export function wholeRowColumns(metadata: EntityMetadata): ColumnMetadata[] {
+  return metadata.columns.filter((c) => !c.isVirtualProperty && c.isInsert && c.asExpression === undefined);
 }
 
 function updatedImage(metadata: EntityMetadata, changes: RowChange<ObjectLiteral>[]): NonNullable<UndoImage["updated"]> {
@@ -87,9 +114,10 @@ function encoded(column: ColumnMetadata, entities: ObjectLiteral[]): string {
   return arrayLiteral(entities.map((e) => codec.encode(read(e))));
 }
 
-/** The number of rows a stored image covers (updated and inserted), for the summary. */
+/** The number of rows a stored image covers (updated, inserted and removed), for the summary. */
 export function imageRows(image: UndoImage): number {
-  return countOf(image.updated?.keys[0]) + countOf(image.inserted?.keys[0]);
+  const removedKey = image.removed ? image.removed.values[image.removed.columns.indexOf(image.keys[0])] : undefined;
+  return countOf(image.updated?.keys[0]) + countOf(image.inserted?.keys[0]) + countOf(removedKey);
 }
 
 function countOf(literal: string | undefined): number {

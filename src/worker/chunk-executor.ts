@@ -160,7 +160,7 @@ async function writeChunk(state: WorkerState, task: ChunkTask, work: ChunkWork, 
     await ledger.recordFailures(runId, work.chunkNo, write.failures);
     const idMap = idMapFor(metadata);
     const pendingKeys = script.afterSave && !settings.dryRun ? write.written.map((e) => idMap(e)) : null;
-    const counts = { rows: result.scanned, changed: result.changed, inserted: result.inserted, conflicted: result.conflicted };
+    const counts = { rows: result.scanned, changed: result.changed, inserted: result.inserted, conflicted: result.conflicted, removed: result.removed };
     await ledger.markSaved(runId, work.chunkNo, task.participant, counts, pendingKeys);
   }
   return rollBackIfDry(state, write.written);

@@ -1,7 +1,8 @@
 import type { EntityMetadata, ObjectLiteral } from "typeorm";
-import { describeKey, type RowChange } from "../bulk/change-set";
+import { describeKey } from "../bulk/change-set";
 import type { RowFailure } from "../ledger/ledger";
 import type { ChunkSample } from "../messages";
+import type { WrittenRows } from "../undo/undo-image";
 
 /** The chunk a writer works on: its number and key range (table kind) or inputs (source kind), and which attempt this is. */
 export interface ChunkWork {
@@ -21,8 +22,8 @@ export interface ChunkWork {
 export interface ChunkWrite {
   written: ObjectLiteral[];
   failures: RowFailure[];
-  /** What the before-images are taken from: the rows updated (with their state before) and the rows inserted. */
-  undo?: { updated?: RowChange<ObjectLiteral>[]; inserted?: ObjectLiteral[] };
+  /** What the before-images are taken from: the rows updated (with their state before), inserted, and deleted (whole). */
+  undo?: WrittenRows;
 }
 
 /**

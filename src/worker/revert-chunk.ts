@@ -9,7 +9,7 @@ import type { ChunkWork } from "./chunk-write";
 /**
  * One chunk of a revert, in the chunk's transaction: the before-images the
  * reverted run's chunk kept are written back (latest first) and the chunk is
- * marked saved with what it restored, skipped and deleted. Its afterSave is
+ * marked saved with what it restored, skipped, deleted and re-inserted. Its afterSave is
  * not called: a revert undoes the rows, not what afterSave did elsewhere.
  */
 export async function revertChunk(
@@ -29,6 +29,7 @@ export async function revertChunk(
     result.changed += restored.restored;
     result.skipped += restored.skipped;
     result.deleted += restored.deleted;
+    result.inserted += restored.reinserted;
     skippedKeys.push(...restored.skippedKeys);
     for (const sample of restored.samples) {
       if (result.samples.length < 3) result.samples.push({ key: JSON.stringify(sample.key), before: sample.before, after: sample.after });
@@ -36,6 +37,6 @@ export async function revertChunk(
     for (const [path, n] of Object.entries(restored.columns)) result.columns[path] = (result.columns[path] ?? 0) + n;
   }
   result.skippedKeys = skippedKeys;
-  const counts = { rows: result.scanned, changed: result.changed, inserted: 0, conflicted: 0, skipped: result.skipped, deleted: result.deleted, skippedKeys };
+  const counts = { rows: result.scanned, changed: result.changed, inserted: result.inserted, conflicted: 0, skipped: result.skipped, deleted: result.deleted, skippedKeys };
   await ledger.markSaved(task.runId, work.chunkNo, task.participant, counts, null);
 }

@@ -6,11 +6,16 @@ import { loadByKeys } from "../bulk/load";
 import { getEntities } from "../bulk/load-entities";
 import type { RowFailure } from "../ledger/ledger";
 import type { ChunkResult, WorkerSettings } from "../messages";
-import { isThenable, type DataScript, type ScriptContext } from "../script/data-script";
+import { isThenable, REMOVE, type DataScript, type ScriptContext } from "../script/data-script";
 import { describe, errorMessage, sampleOf, SAMPLE_LIMIT, ScriptError, type ChunkWork, type ChunkWrite } from "./chunk-write";
 import { withRows } from "./explain-data-error";
+import { removeRows } from "./remove-rows";
 
-/** Table kind: load the chunk's key range (or the keys being retried), mutate in place, ONE bulkUpdate. */
+/**
+ * Table kind: load the chunk's key range (or the keys being retried), mutate in place, ONE
+ * bulkUpdate; the rows mutate returned REMOVE for go in one more statement (a DELETE, or the
+ * soft-removal's UPDATE), in the same transaction.
+ */
 export async function writeTableChunk(
   script: DataScript,
   metadata: EntityMetadata,
@@ -28,6 +33,8 @@ export async function writeTableChunk(
   const failures: RowFailure[] = [];
   const mutated: ObjectLiteral[] = [];
   const loaded: ObjectLiteral[] = [];
+  const removing: ObjectLiteral[] = [];
+  const removingStates: ObjectLiteral[] = [];
   const snapshot = snapshotterFor(metadata);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
@@ -46,9 +53,14 @@ export async function writeTableChunk(
       result.skipped++;
       continue;
     }
+    if (outcome === REMOVE) {
+      removing.push(row);
+      removingStates.push(state);
+      continue;
+    }
     if (outcome !== undefined && outcome !== true && outcome !== row) {
       throw new ScriptError(
-        `mutate must change the ${metadata.name} it is given in place and return nothing (or false to skip); ` +
+        `mutate must change the ${metadata.name} it is given in place and return nothing (or false to skip, or REMOVE to remove it); ` +
           `it returned ${describe(outcome)} for row ${describeKey(metadata, row)} (chunk ${task.chunkNo})`,
       );
     }
@@ -69,7 +81,12 @@ export async function writeTableChunk(
     }
     if (settings.dryRun && result.samples.length < SAMPLE_LIMIT) result.samples.push(sampleOf(metadata, change.databaseEntity, change.entity, change.updatedColumns));
   }
-  return { written: update.changes.map((c) => c.entity), failures, undo: { updated: update.changes } };
+  const removal = await removeRows(script, metadata, manager, removing, removingStates, keyRange, result, settings.dryRun);
+  return {
+    written: update.changes.map((c) => c.entity),
+    failures,
+    undo: { updated: removal.softRemoved.length ? [...update.changes, ...removal.softRemoved] : update.changes, removed: removal.deleted },
+  };
 }
 
 async function loadRange(script: DataScript, metadata: EntityMetadata, manager: EntityManager, task: ChunkWork, ctx: ScriptContext<unknown>) {
