@@ -47,9 +47,9 @@ export async function removeRows(
     result.removed = done.deleted;
   }
   if (dryRun) {
-    const removed = soft ? removal.softRemoved.map((c) => c.databaseEntity) : removal.deleted;
+    // Samples of their own: a chunk's changed rows may have taken the before → after ones.
+    const removed = (soft ? removal.softRemoved.map((c) => c.databaseEntity) : removal.deleted).slice(0, SAMPLE_LIMIT);
     for (const row of removed) {
-      if (result.samples.length >= SAMPLE_LIMIT) break;
       result.samples.push({ key: describeKey(metadata, row), before: {}, after: {}, removed: soft ? "soft-removed" : "deleted" });
     }
   }
