@@ -61,7 +61,7 @@ describe("script faults: exit 1, the hook, chunk and row named, nothing half-wri
     const run = await faultsCli(db, ["returns-copy", "--workers", "2"]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(
-      "chunk 2 failed: mutate must change the Gadget it is given in place and return nothing (or false to skip); it returned a plain object for row 150 (chunk 2)",
+      "chunk 2 failed: mutate must change the Gadget it is given in place and return nothing (or false to skip, or REMOVE to remove it); it returned a plain object for row 150 (chunk 2)",
     );
     expect(await slice(101, 200)).toBe(chunk2);
   });
