@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Column, DataSource, Entity, EventSubscriber, PrimaryGeneratedColumn, type EntitySubscriberInterface, type UpdateEvent } from "typeorm";
+import { Column, DataSource, Entity, EventSubscriber, PrimaryGeneratedColumn, type EntitySubscriberInterface, type RemoveEvent, type SoftRemoveEvent, type UpdateEvent } from "typeorm";
 import { Subject } from "typeorm/persistence/Subject";
 import { SubjectChangedColumnsComputer } from "typeorm/persistence/SubjectChangedColumnsComputer";
 import { BroadcasterResult } from "typeorm/subscriber/BroadcasterResult";
@@ -29,6 +29,7 @@ class Person {
 }
 
 const seen: { updatedColumns: string[]; hadDatabaseEntity: boolean }[] = [];
+const removals: { kind: string; entity: unknown; databaseEntity: unknown; entityId: unknown }[] = [];
 @EventSubscriber()
 class Recorder implements EntitySubscriberInterface<Person> {
   listenTo() {
@@ -36,6 +37,12 @@ class Recorder implements EntitySubscriberInterface<Person> {
   }
   afterUpdate(event: UpdateEvent<Person>) {
     seen.push({ updatedColumns: event.updatedColumns.map((c) => c.propertyName), hadDatabaseEntity: !!event.databaseEntity });
+  }
+  beforeRemove(event: RemoveEvent<Person>) {
+    removals.push({ kind: "beforeRemove", entity: event.entity, databaseEntity: event.databaseEntity, entityId: event.entityId });
+  }
+  afterSoftRemove(event: SoftRemoveEvent<Person>) {
+    removals.push({ kind: "afterSoftRemove", entity: event.entity, databaseEntity: event.databaseEntity, entityId: event.entityId });
   }
 }
 
@@ -88,6 +95,23 @@ describe("TypeORM internals the runner relies on", () => {
     await qr.release();
     expect(result.count).toBe(1);
     expect(seen).toEqual([{ updatedColumns: ["name"], hadDatabaseEntity: true }]);
+  });
+
+  test("the broadcaster's remove and soft-remove events carry entity, databaseEntity and the identifier as entityId (src/bulk/events.ts)", async () => {
+    const qr = ds.createQueryRunner();
+    const metadata = ds.getMetadata(Person);
+    const result = new BroadcasterResult();
+    removals.length = 0;
+    const entity = Object.assign(new Person(), { name: "ann" });
+    const row = Object.assign(new Person(), { id: 7, name: "ann" });
+    qr.broadcaster.broadcastBeforeRemoveEvent(result, metadata, entity, row, metadata.getEntityIdMap(row));
+    qr.broadcaster.broadcastAfterSoftRemoveEvent(result, metadata, entity, row, metadata.getEntityIdMap(row));
+    await qr.release();
+    expect(result.count).toBe(2);
+    expect(removals).toEqual([
+      { kind: "beforeRemove", entity, databaseEntity: row, entityId: 7 },
+      { kind: "afterSoftRemove", entity, databaseEntity: row, entityId: 7 },
+    ]);
   });
 
   test("enum type names follow PostgresQueryRunner.buildEnumName, and varchar(n) is cast without its length", async () => {
