@@ -75,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       "status",
-      "each script: pending / running / completed / failed / interrupted",
+      "each script: pending / running / paused / completed / failed / interrupted / cancelled",
       () => undefined,
       async (args) => {
         const flags = args as unknown as Flags;
