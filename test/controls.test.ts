@@ -6,6 +6,8 @@ import { counterHistogram, savedChunks } from "./support/counters";
 import type { TestDatabase } from "./support/database";
 import { fixtureProject } from "./support/fixture-project";
 import { AfterSaveCall, Counter, CounterAudit } from "./fixtures/counters/entities";
+import { join } from "node:path";
+import { expectImportedOnce, inputsProject, savedChunks as savedInputChunks, scratchDir, writeFeed } from "./support/inputs";
 
 /**
  * Operating a run from another process: pause, resume and cancel are written
@@ -283,5 +285,36 @@ describe("controls across processes: two hosts joined (--workers 1 each), operat
     expect(pending.stderr).toContain("throttled: completed");
     expect((await counterHistogram(db)).counters).toEqual({ 2: N - first, 3: first });
     expect((await hosts.cli(db, ["check"])).code).toBe(0);
+  });
+});
+
+describe("controls on a source-kind run (chunks handed out by the parent, seen by its health check)", () => {
+  test("an --input import paused holds within a couple of seconds (no partner added over 3 s), resumed it imports every line exactly once", async () => {
+    const db = await inputsProject.database("controls_source");
+    try {
+      const file = join(scratchDir(), "partners.csv");
+      const feed = await writeFeed(file, "csv", 8_000);
+      const run = inputsProject.start(db, ["import-partners", "--input", file, "--workers", "1", "--chunk-size", "200", "--pause-ms", "150"]);
+      await waitFor(async () => (await savedInputChunks(db, "import-partners")) >= 3);
+      expect((await inputsProject.cli(db, ["pause", "import-partners", "--reason", "feed owner asked"])).code).toBe(0);
+      await new Promise((r) => setTimeout(r, 3_000));
+      const count = async () => Number((await db.query<{ n: string }>(`SELECT count(*) n FROM partners`))[0].n);
+      const samples: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        samples.push(await count());
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(new Set(samples).size).toBe(1);
+      expect(samples[0]).toBeLessThan(feed.partners);
+      expect(run.child.exitCode).toBeNull();
+      expect((await inputsProject.cli(db, ["resume", "import-partners"])).code).toBe(0);
+      const result = await run.done;
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.stringContaining("import-partners: completed") });
+      expect(result.stderr).toContain(`paused by ${ME}`);
+      expect(result.stderr).toContain('"feed owner asked"');
+      await expectImportedOnce(db, feed.partners);
+    } finally {
+      await db.drop();
+    }
   });
 });
