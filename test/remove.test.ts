@@ -150,6 +150,15 @@ describe("a purge script (hard delete)", () => {
   });
 });
 
+test("a source-kind script that returns REMOVE is refused: exit 1, saying REMOVE is for table-kind scripts, nothing written", async () => {
+  db = await project.database("remove_source");
+  const run = await project.cli(db, ["remove-from-source", "--workers", "1"]);
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain("mutate must return a Member");
+  expect(run.stderr).toContain("it returned REMOVE (which only a table-kind script can return, for a row it was given) for input #1");
+  expect((await db.query(`SELECT 1 FROM members_bulk`)).length).toBe(0);
+});
+
 describe("an entity with a @DeleteDateColumn", () => {
   test("is soft-removed (one UPDATE setting deletedAt per chunk, soft-remove events as softRemove() gives them); revert clears deletedAt; hardDelete = true really deletes", async () => {
     const N = 300;

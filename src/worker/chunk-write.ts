@@ -2,6 +2,7 @@ import type { EntityMetadata, ObjectLiteral } from "typeorm";
 import { describeKey } from "../bulk/change-set";
 import type { RowFailure } from "../ledger/ledger";
 import type { ChunkSample } from "../messages";
+import { REMOVE } from "../script/data-script";
 import type { WrittenRows } from "../undo/undo-image";
 
 /** The chunk a writer works on: its number and key range (table kind) or inputs (source kind), and which attempt this is. */
@@ -60,6 +61,8 @@ function shorten(value: unknown): unknown {
 
 export function describe(value: unknown): string {
   if (value === null) return "null";
+  // REMOVE removes a loaded row: a source-kind script has none to remove.
+  if (value === REMOVE) return "REMOVE (which only a table-kind script can return, for a row it was given)";
   if (typeof value === "object") {
     const name = (value as object).constructor?.name;
     return !name || name === "Object" ? "a plain object" : `a ${name}`;
