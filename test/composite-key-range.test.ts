@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { DataSource } from "typeorm";
+import { DataSource, type SelectQueryBuilder } from "typeorm";
 import { codecFor } from "../src/bulk/column-codec";
 import { encodeBound, KeyRange, keyRangeSql } from "../src/bulk/key-range";
 import { buildUpdate } from "../src/bulk/sql";
@@ -142,6 +142,19 @@ test("the plan chunks a composite key by its row order: chunks of chunkSize keys
   const covered = [];
   for (const r of ranges) covered.push(...(await keysWithin(KeyRange.fromLedger(metadata(), { lo: r.lo!, hi: r.hi! }))));
   expect(covered).toEqual(ordered);
+});
+
+test("a script's where() narrows a composite plan to the rows it selects, still in the key's row order", async () => {
+  class EvenIds extends PlanTenants {
+    where(qb: SelectQueryBuilder<TenantCounter>) {
+      return qb.where("row.id % 2 = 0");
+    }
+  }
+  const even = ordered.filter((k) => Number(JSON.parse(k)[1]) % 2 === 0);
+  const ranges = await planKeyRanges(ds, new EvenIds(), ctx());
+  expect(ranges.map((r) => [r.lo, r.hi])).toEqual(
+    Array.from({ length: Math.ceil(even.length / 300) }, (_, i) => [even[i * 300], even[Math.min(i * 300 + 300, even.length) - 1]]),
+  );
 });
 
 test("a timed-out composite range is split at its middle row: two adjacent halves that cover it", async () => {
