@@ -3,15 +3,16 @@ import { arrayLiteral } from "./array-literal";
 import { codecFor, quotedTable } from "./column-codec";
 import { readerFor } from "./column-value";
 import { afterRemove, beforeRemove } from "./events";
-import { boundingRange, rangeCondition, type KeyRange } from "./key-span";
+import type { KeyBounds } from "./key-range";
+import { boundingRange } from "./key-span";
 import { removalRows, type RemovalRow } from "./removal-states";
 import { assertSameClass, assertUniqueKeys, keyOf, metadataOf } from "./rows";
 import { runStatement } from "./statement-error";
 import { inTransaction } from "./transaction";
 
 export interface BulkDeleteOptions {
-  /** Inclusive primary-key range the rows lie in; bounds the scan (the runner passes its chunk's range). */
-  keyRange?: KeyRange;
+  /** Inclusive primary-key range the rows lie in; bounds the scan (the runner passes its chunk's range; composite bounds as arrays). */
+  keyRange?: KeyBounds;
 }
 
 export interface BulkDeleteResult<T> {
@@ -53,8 +54,10 @@ export async function deleteLoaded<T extends ObjectLiteral>(
     const aliases = codecs.map((c) => c.name);
     const table = quotedTable(metadata);
     const range = boundingRange(metadata, rows.map((r) => r.databaseEntity), options.keyRange);
+    // Keys come from the database rows: a before-listener may not move a row to another key.
+    const params: unknown[] = keys.map((column) => arrayLiteral(rows.map((r) => codecFor(column).encode(readerFor(column)(r.databaseEntity)))));
     const where = codecs.map((c) => `t.${c.name} = ${c.read("v")}`);
-    if (range) where.push(rangeCondition(codecs[0].name, codecs[0].paramType, codecs.length));
+    if (range) where.push(range.sqlCondition("t", params));
     const statement = {
       sql:
         `DELETE FROM ${table} AS t USING unnest(${codecs.map((c, i) => `$${i + 1}::${c.paramType}`).join(", ")}) AS v(${aliases.join(", ")}) ` +
@@ -62,9 +65,6 @@ export async function deleteLoaded<T extends ObjectLiteral>(
       table,
       params: codecs.map((codec) => ({ codec, role: "key" as const })),
     };
-    // Keys come from the database rows: a before-listener may not move a row to another key.
-    const params: unknown[] = keys.map((column) => arrayLiteral(rows.map((r) => codecFor(column).encode(readerFor(column)(r.databaseEntity)))));
-    if (range) params.push(range.lo, range.hi);
     const returned = await runStatement(qr, statement, params);
     const gone = new Set(returned.map((row) => keyOf(metadata, row, true)));
     const deleted = rows.filter((r) => gone.has(keyOf(metadata, r.databaseEntity)));

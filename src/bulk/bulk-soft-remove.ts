@@ -6,7 +6,8 @@ import { readerFor } from "./column-value";
 import { applyReturnedFor } from "./compiled/returned-values";
 import { BulkWriteError } from "./errors";
 import { afterSoftRemove, beforeSoftRemove } from "./events";
-import { boundingRange, rangeCondition, type KeyRange } from "./key-span";
+import type { KeyBounds } from "./key-range";
+import { boundingRange } from "./key-span";
 import { removalRows, type RemovalRow } from "./removal-states";
 import { assertSameClass, assertUniqueKeys, keyReader, metadataOf } from "./rows";
 import { runStatement } from "./statement-error";
@@ -26,7 +27,7 @@ export interface BulkSoftRemoveResult<T> {
  * beforeSoftRemove/afterSoftRemove through TypeORM's broadcaster with `entity`,
  * `databaseEntity` and `entityId`; the values written come back into the entities.
  */
-export function bulkSoftRemove<T extends ObjectLiteral>(manager: EntityManager, entities: T[], options: { keyRange?: KeyRange } = {}): Promise<BulkSoftRemoveResult<T>> {
+export function bulkSoftRemove<T extends ObjectLiteral>(manager: EntityManager, entities: T[], options: { keyRange?: KeyBounds } = {}): Promise<BulkSoftRemoveResult<T>> {
   return softRemoveLoaded(manager, entities, undefined, options);
 }
 
@@ -34,7 +35,7 @@ export async function softRemoveLoaded<T extends ObjectLiteral>(
   manager: EntityManager,
   entities: T[],
   loaded: (T | undefined)[] | undefined,
-  options: { keyRange?: KeyRange } = {},
+  options: { keyRange?: KeyBounds } = {},
 ): Promise<BulkSoftRemoveResult<T>> {
   if (!entities.length) return { softRemoved: 0, rows: [] };
   const metadata = metadataOf(manager, entities);
@@ -54,8 +55,9 @@ export async function softRemoveLoaded<T extends ObjectLiteral>(
     if (metadata.updateDateColumn) returning.push(metadata.updateDateColumn);
     if (metadata.versionColumn) returning.push(metadata.versionColumn);
     const range = boundingRange(metadata, rows.map((r) => r.databaseEntity), options.keyRange);
+    const params: unknown[] = metadata.primaryColumns.map((column) => arrayLiteral(rows.map((r) => codecFor(column).encode(readerFor(column)(r.databaseEntity)))));
     const where = [...keys.map((k) => `t.${k.name} = ${k.read("v")}`), `t.${q(deleteDate)} IS NULL`];
-    if (range) where.push(rangeCondition(keys[0].name, keys[0].paramType, keys.length));
+    if (range) where.push(range.sqlCondition("t", params));
     const table = quotedTable(metadata);
     const statement = {
       sql:
@@ -64,8 +66,6 @@ export async function softRemoveLoaded<T extends ObjectLiteral>(
       table,
       params: keys.map((codec) => ({ codec, role: "key" as const })),
     };
-    const params: unknown[] = metadata.primaryColumns.map((column) => arrayLiteral(rows.map((r) => codecFor(column).encode(readerFor(column)(r.databaseEntity)))));
-    if (range) params.push(range.lo, range.hi);
     const returned = await runStatement(qr, statement, params);
     const byKey = new Map(returned.map((row) => [keyReader(metadata, metadata.primaryColumns, true)(row), row]));
     const keyOfRow = keyReader(metadata);

@@ -1,21 +1,16 @@
 import type { EntityMetadata, ObjectLiteral } from "typeorm";
-import { hasOrderedKey } from "./rows";
 import { readerFor } from "./column-value";
-
-/** An inclusive range of a one-column primary key, bounding a statement's scan. */
-export interface KeyRange {
-  lo: unknown;
-  hi: unknown;
-}
+import { KeyRange, type KeyBounds } from "./key-range";
+import { hasOrderedKey } from "./rows";
 
 /**
- * The range a chunk's statement is bounded by: the chunk's own (given), else, for key types whose
- * order JavaScript shares (hasOrderedKey), the span of the rows' keys; undefined for composite keys
- * or keys JavaScript cannot order. Without it PostgreSQL seq-scans the table once a chunk is ~1% of it.
+ * The key range a removal statement is bounded by: the chunk's own (given; for a composite key its
+ * bounds in primary-column order), else, for a one-column key whose order JavaScript shares
+ * (hasOrderedKey), the span of the rows' keys; undefined otherwise. Without it PostgreSQL
+ * seq-scans the table once a chunk is ~1% of it.
  */
-export function boundingRange(metadata: EntityMetadata, rows: ObjectLiteral[], given: KeyRange | undefined): KeyRange | undefined {
-  if (metadata.primaryColumns.length !== 1) return undefined;
-  if (given) return given;
+export function boundingRange(metadata: EntityMetadata, rows: ObjectLiteral[], given: KeyBounds | undefined): KeyRange | undefined {
+  if (given) return given instanceof KeyRange ? given : KeyRange.of(metadata, given);
   if (!hasOrderedKey(metadata)) return undefined;
   const read = readerFor(metadata.primaryColumns[0]);
   const values = rows.map((r) => read(r) as number | string);
@@ -27,11 +22,5 @@ export function boundingRange(metadata: EntityMetadata, rows: ObjectLiteral[], g
     if (rank(v) < rank(lo)) lo = v;
     if (rank(v) > rank(hi)) hi = v;
   }
-  return { lo, hi };
-}
-
-/** `t.key BETWEEN $n::type AND $n+1::type`, the bounds' positions after `taken` parameters. */
-export function rangeCondition(keyName: string, paramType: string, taken: number): string {
-  const type = paramType.slice(0, -2);
-  return `t.${keyName} BETWEEN $${taken + 1}::${type} AND $${taken + 2}::${type}`;
+  return KeyRange.of(metadata, { lo, hi });
 }

@@ -40,7 +40,7 @@ export interface ParticipantRow {
 
 /**
  * A participant is live while its parent's session holds this lock: an SQL condition on `<alias>.id`.
- * pg_locks lists every database's locks: another database's participant with the same id is not this one.
+ * pg_locks lists every database's locks, and participant ids restart in each: only this database's count.
  */
 export function isLive(alias: string): string {
   return `EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2

@@ -30,10 +30,24 @@ export type AnyScriptContext = ScriptContext<any>;
  * `DELETE` (beforeRemove/afterRemove fire as `remove()` fires them); an entity with a
  * `@DeleteDateColumn` is soft-removed instead (one `UPDATE`, beforeSoftRemove/afterSoftRemove,
  * as `softRemove()`), unless the script sets `hardDelete = true`. Changes `mutate` made to a row
- * it removes are not written. A registered symbol, so two copies of the package agree on it.
+ * it removes are not written. Compared by identity.
  */
-export const REMOVE: unique symbol = Symbol.for("typeorm-data-script.remove");
-export type Remove = typeof REMOVE;
+export const REMOVE: Remove = removeMarker();
+
+/**
+ * The marker's type. An object, not a symbol: TypeScript widens a `unique symbol` a method returns
+ * to `symbol`, which `mutate`'s return type could not tell from any other.
+ */
+export interface Remove {
+  readonly dataScript: "remove";
+}
+
+/** One marker per process, kept on globalThis: two copies of the package (the app's and the runner's) hand out the same. */
+function removeMarker(): Remove {
+  const registry = globalThis as unknown as Record<symbol, Remove | undefined>;
+  const key = Symbol.for("typeorm-data-script.remove");
+  return (registry[key] ??= Object.freeze({ dataScript: "remove" as const }));
+}
 
 /** `mutate` may return `false` to skip a row (table kind) or an input (source kind), or (table kind) `REMOVE` to remove the row. */
 export type MutateResult<T> = void | boolean | T | Remove | undefined | Promise<void | boolean | T | Remove | undefined>;

@@ -2,7 +2,7 @@ import type { EntityManager, EntityMetadata, ObjectLiteral } from "typeorm";
 import { deleteLoaded } from "../bulk/bulk-delete";
 import { softRemoveLoaded } from "../bulk/bulk-soft-remove";
 import { describeKey, type RowChange } from "../bulk/change-set";
-import type { KeyRange } from "../bulk/key-span";
+import type { KeyBounds } from "../bulk/key-range";
 import type { ChunkResult } from "../messages";
 import type { DataScript } from "../script/data-script";
 import { SAMPLE_LIMIT } from "./chunk-write";
@@ -24,7 +24,7 @@ export async function removeRows(
   manager: EntityManager,
   rows: ObjectLiteral[],
   states: ObjectLiteral[],
-  keyRange: KeyRange | undefined,
+  keyRange: KeyBounds | undefined,
   result: ChunkResult,
   dryRun: boolean,
 ): Promise<Removal> {
