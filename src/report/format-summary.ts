@@ -38,9 +38,9 @@ function summaryLines(s: RunSummary): string {
   if (s.heldMs > 0) lines.push(`  held ${(s.heldMs / 1000).toFixed(1)} s while the database was unhealthy (last: ${s.lastHoldReason})`);
   if (s.run && s.run.participants > 1) {
     lines.push(
-      `  the run, ${s.run.participants} participants: ${s.run.scanned} scanned, ${s.run.changed} changed, ${s.run.inserted} inserted ` +
-        (s.run.removed ? `, ${s.run.removed} removed ` : "") +
-        `in ${s.run.chunks} chunks (this host's share above)`,
+      `  the run, ${s.run.participants} participants: ${s.run.scanned} scanned, ${s.run.changed} changed, ${s.run.inserted} inserted` +
+        (s.run.removed ? `, ${s.run.removed} removed` : "") +
+        ` in ${s.run.chunks} chunks (this host's share above)`,
     );
   }
   if (s.dryRun && Object.keys(s.columns).length) {
