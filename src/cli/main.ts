@@ -10,6 +10,12 @@ import {
   formatStatuses,
   formatSummary,
   checkScripts,
+  cancelScript,
+  formatControl,
+  pauseScript,
+  resumeScript,
+  type ControlOptions,
+  type ControlResult,
   pruneUndo,
   revertScript,
   runPending,
@@ -30,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   let verbose = argv.includes("--verbose");
   const parser = yargs(stdinInput(argv))
     .scriptName("data-script")
-    .usage("$0 <script> [--join] | run <script> | run --pending | status | check | new <name> | revert <script> | prune --older-than <d>")
+    .usage("$0 <script> [--join] | run <script> | run --pending | status | check | new <name> | revert <script> | prune --older-than <d> | pause|resume|cancel <script>")
     .option("data-source", { alias: "d", type: "string", describe: "file exporting the TypeORM DataSource (default: package.json \"data-script\".dataSource, else ./ormconfig.ts)" })
     .option("scripts", { type: "string", describe: "folder of data scripts (default: package.json \"data-script\".scripts, else ./scripts)" })
     .option("workers", { type: "string", describe: "worker processes (default: available parallelism; 1 runs in-process)" })
@@ -132,6 +138,24 @@ export async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      "pause <script>",
+      "hold the script's run in progress on every host, at their next chunk boundary, until resumed",
+      (y) => y.positional("script", { type: "string", demandOption: true }).option("reason", { type: "string", describe: "why: shown on every host and by status" }),
+      async (args) => control(pauseScript, args as never),
+    )
+    .command(
+      "resume <script>",
+      "lift the pause: the hosts at work go on (stopped ones rejoin with --join)",
+      (y) => y.positional("script", { type: "string", demandOption: true }).option("reason", { type: "string", describe: "why: kept in the run's history" }),
+      async (args) => control(resumeScript, args as never),
+    )
+    .command(
+      "cancel <script>",
+      "end the script's run in progress as cancelled on every host (saved chunks stay saved and revertible)",
+      (y) => y.positional("script", { type: "string", demandOption: true }).option("reason", { type: "string", describe: "why: shown on every host and by status" }),
+      async (args) => control(cancelScript, args as never),
+    )
+    .command(
       "new <name>",
       "scaffold <scripts>/<name>.ts from a template",
       (y) =>
@@ -206,6 +230,13 @@ async function pending(flags: Flags): Promise<number> {
     else if (!runs.length) console.error("nothing to do: every data script has completed");
     return runs.length ? exitCodeOf(runs[runs.length - 1]) : EXIT.ok;
   });
+}
+
+/** pause / resume / cancel: one line of what happened (a request the run's state does not allow is a UsageError: exit 2). */
+async function control(request: (options: ControlOptions) => Promise<ControlResult>, args: Flags & { script: string; reason?: string | string[] }): Promise<void> {
+  const reason = Array.isArray(args.reason) ? args.reason[args.reason.length - 1] : args.reason;
+  const result = await request({ ...targetOptions(args), script: args.script, reason, log: notices(args) });
+  console.log(isJson(args) ? formatJson(result) : formatControl(result));
 }
 
 function print(flags: Flags, summary: RunSummary): void {

@@ -43,7 +43,7 @@ export async function perform(
   reason: string | undefined,
   log: (line: string) => void,
 ): Promise<ActionResult> {
-  const options: ControlOptions = { ...source.targetOptions, script: run.script, by, ...(reason ? { reason } : {}) };
+  const options: ControlOptions = { ...source.targetOptions, script: run.script, by, log, ...(reason ? { reason } : {}) };
   switch (action) {
     case "pause":
       await controls.pause(options);

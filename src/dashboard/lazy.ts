@@ -1,3 +1,4 @@
+import { cancelScript, pauseScript, resumeScript } from "../runtime/control-run";
 import type { Controls } from "./actions";
 import type { DashboardHandler, DashboardOptions, DashboardServer, ServeDashboardOptions } from "./options";
 
@@ -16,6 +17,7 @@ export function serveDashboard(options: ServeDashboardOptions = {}): Promise<Das
   return serve(options, controls());
 }
 
-function controls(): Controls | undefined {
-  return undefined;
+/** The public API's controls: the dashboard asks for what `data-script pause|resume|cancel` does. */
+function controls(): Controls {
+  return { pause: pauseScript, resume: resumeScript, cancel: cancelScript };
 }

@@ -12,6 +12,7 @@ import {
   type FailureRecord,
   type RunRecord,
 } from "../ledger/dashboard-reads";
+import { decideControl, type ControlAction, type RunStatus } from "../ledger/transitions";
 import type { LedgerSource } from "./ledger-source";
 import { maskParams } from "./mask";
 
@@ -118,20 +119,27 @@ export async function runView(source: LedgerSource, runId: number, latestApplyId
     input: run.input_name && run.input_checksum ? { name: String(run.input_name), checksum: String(run.input_checksum) } : null,
     revert: run.kind === "apply" ? { undo: String(run.undo ?? "none"), revertedBy: (run.reverted_by as number | null) ?? null, latest: revert } : null,
     controls,
-    actions: actionsFor(run, badge, latestApplyId),
+    actions: actionsFor(run, participantViews.filter((p) => p.state === "active").length, latestApplyId),
   };
 }
 
 /**
- * What the run's state allows. The controls act on a script's latest run, so only its page offers them:
- * running or held → pause, cancel; paused → resume, cancel; a finished run with its before-images kept → revert.
+ * What the run's state allows: pause, resume and cancel as the controls' own transition table
+ * decides them (they act on a script's latest run, so only its page offers them), and revert
+ * for a finished run whose before-images are kept.
  */
-export function actionsFor(run: RunRecord, badge: string, latestApplyId: number | null): Action[] {
+export function actionsFor(run: RunRecord, atWork: number, latestApplyId: number | null): Action[] {
   if (run.kind !== "apply" || run.dry_run || run.id !== latestApplyId) return [];
-  if (badge === "running" || badge === "held") return ["pause", "cancel"];
-  if (badge === "paused") return ["resume", "cancel"];
-  if (["completed", "failed", "interrupted", "cancelled"].includes(badge) && run.undo === "kept") return ["revert"];
-  return [];
+  const target = {
+    id: run.id,
+    status: run.status as RunStatus,
+    control_by: (run.control_by as string | null) ?? null,
+    control_at: run.control_at ? new Date(String(run.control_at)) : null,
+    atWork,
+  };
+  const controls = (["pause", "resume", "cancel"] as ControlAction[]).filter((a) => decideControl(a, run.script, target).allowed);
+  const finished = ["completed", "failed", "interrupted", "cancelled"].includes(run.status) || (run.status === "running" && atWork === 0);
+  return [...controls, ...(finished && run.undo === "kept" ? (["revert"] as const) : [])];
 }
 
 function overallRate(run: RunRecord, rows: number): number {

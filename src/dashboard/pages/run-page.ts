@@ -43,7 +43,9 @@ ${inputs(view)}`,
 
 function summary(ctx: PageContext, view: RunView): Html {
   const { run, progress: p } = view;
-  const control = run.control_by ? html`<p class="control">${String(run.status)} by ${run.control_by} ${when(run.control_at)}${run.control_reason ? html`: “${run.control_reason}”` : ""}</p>` : "";
+  const last = view.controls.at(-1);
+  const done = { pause: "paused", resume: "resumed", cancel: "cancelled" }[String(last?.action)] ?? String(last?.action);
+  const control = last ? html`<p class="control" id="last-control">${done} by ${last.by} ${when(last.at)}${last.reason ? html`: “${last.reason}”` : ""}</p>` : "";
   return html`<div class="summary">
 <p>${badge(view.badge)} started ${when(run.started_at)}${run.finished_at ? html`, finished ${when(run.finished_at)}` : ""}${run.host ? html` on ${run.host}` : ""}</p>
 ${control}
