@@ -21,7 +21,7 @@ export interface RunView {
   run: RunRecord;
   /** The status shown: the ledger's, `held` for a running run every working participant of which holds, `interrupted` for a running one nobody works on. */
   badge: string;
-  progress: { chunksDone: number; chunksTotal: number; rowsDone: number; rowsTotal: number | null; rowsPerSecond: number; etaSeconds: number | null };
+  progress: { chunksDone: number; chunksTotal: number; rowsDone: number; rowsTotal: number | null; rowsPerSecond: number; etaSeconds: number | null; changed: number; inserted: number };
   chunks: ChunkCell[];
   chunkCounts: Record<string, number>;
   chart: { bucketSeconds: number; buckets: number; series: { label: string; rowsPerSecond: number[] }[] };
@@ -108,7 +108,7 @@ export async function runView(source: LedgerSource, runId: number, latestApplyId
   return {
     run,
     badge,
-    progress: { chunksDone, chunksTotal, rowsDone, rowsTotal, rowsPerSecond, etaSeconds },
+    progress: { chunksDone, chunksTotal, rowsDone, rowsTotal, rowsPerSecond, etaSeconds, changed: totals.changed, inserted: totals.inserted },
     chunks: cells,
     chunkCounts,
     chart,

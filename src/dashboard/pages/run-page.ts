@@ -57,7 +57,8 @@ ${view.holds.map((h) => html`<p class="hold">held on ${h.label}: ${h.reason}${h.
 <div><dt>chunks</dt><dd id="chunks-done">${count(p.chunksDone)} / ${count(p.chunksTotal)}</dd></div>
 <div><dt>rows/s</dt><dd id="rows-per-second">${count(p.rowsPerSecond)}</dd></div>
 <div><dt>ETA</dt><dd id="eta">${p.etaSeconds === null ? "—" : duration(p.etaSeconds)}</dd></div>
-<div><dt>changed</dt><dd>${count(Number(run.rows_changed) || 0)}</dd></div>
+<div><dt>changed</dt><dd id="rows-changed">${count(p.changed)}</dd></div>
+${p.inserted ? html`<div><dt>inserted</dt><dd>${count(p.inserted)}</dd></div>` : ""}
 </dl>
 ${run.error ? html`<p class="error-text run-error">${String(run.error)}</p>` : ""}
 ${revertStatus(ctx, view)}
