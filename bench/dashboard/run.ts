@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "pg";
 import { openBenchDatabase } from "../database";
@@ -29,6 +29,14 @@ interface Sample {
   jobMs: number;
   /** Page loads and stream updates the client got during the job. */
   reads: number;
+  /** CPU the ui process spent during the job, ms (user + system, from /proc). */
+  uiCpuMs: number;
+}
+
+/** A process's CPU time so far, ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks (100/s)
 }
 
 async function main(): Promise<void> {
@@ -58,9 +66,11 @@ async function main(): Promise<void> {
       for (const watched of rep % 2 ? [true, false] : [false, true]) {
         await resetFor(db, "update", N);
         await waitForQuiet(20_000);
+        const cpuBefore = cpuMs(ui.pid!);
         const sample = await runOnce(db, bench.url, watched ? { base, cookie } : undefined);
+        sample.uiCpuMs = cpuMs(ui.pid!) - cpuBefore;
         (watched ? samples.watched : samples.alone).push(sample);
-        console.error(`${watched ? "dashboard open" : "no dashboard"}: job ${(sample.jobMs / 1000).toFixed(2)} s (${sample.reads} dashboard reads)`);
+        console.error(`${watched ? "dashboard open" : "no dashboard"}: job ${(sample.jobMs / 1000).toFixed(2)} s (${sample.reads} dashboard reads, ui CPU ${sample.uiCpuMs} ms)`);
       }
     }
   } finally {
@@ -82,7 +92,7 @@ async function runOnce(db: Client, url: string, dashboard: { base: string; cooki
   if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr.slice(-500)}`);
   const check = await verify(db, "update", N);
   if (!check.ok) throw new Error(check.detail);
-  return { jobMs: JSON.parse(run.stdout).jobMs, reads: reads.n };
+  return { jobMs: JSON.parse(run.stdout).jobMs, reads: reads.n, uiCpuMs: 0 };
 }
 
 /** An open tab: the latest run's page and its event stream, the scripts list every 2 s. */
@@ -116,10 +126,10 @@ function report(samples: { alone: Sample[]; watched: Sample[] }, server: string,
     "`data-script ui` process on the same database kept busy as an open tab keeps it (the run's page and its event stream, the scripts list every 2 s);",
     `interleaved, job time (chunks planned → last commit) median of ${REPS} runs each. Database: ${server}.`,
     "",
-    "| | job s (median) | runs (job s) | dashboard reads per run |",
-    "|--|--:|--|--:|",
-    `| no dashboard | ${(alone / 1000).toFixed(2)} | ${samples.alone.map((s) => (s.jobMs / 1000).toFixed(2)).join(", ")} | — |`,
-    `| dashboard open | ${(watched / 1000).toFixed(2)} | ${samples.watched.map((s) => (s.jobMs / 1000).toFixed(2)).join(", ")} | ${median(samples.watched.map((s) => s.reads))} |`,
+    "| | job s (median) | runs (job s) | dashboard reads per run | ui process CPU per run, ms (median) |",
+    "|--|--:|--|--:|--:|",
+    `| no dashboard | ${(alone / 1000).toFixed(2)} | ${samples.alone.map((s) => (s.jobMs / 1000).toFixed(2)).join(", ")} | — | ${median(samples.alone.map((s) => s.uiCpuMs))} |`,
+    `| dashboard open | ${(watched / 1000).toFixed(2)} | ${samples.watched.map((s) => (s.jobMs / 1000).toFixed(2)).join(", ")} | ${median(samples.watched.map((s) => s.reads))} | ${median(samples.watched.map((s) => s.uiCpuMs))} |`,
     "",
     `Difference of the medians: ${(((watched - alone) / alone) * 100).toFixed(1)} %.`,
     "",
