@@ -1,11 +1,13 @@
 import { cancelScript, pauseScript, resumeScript, scriptStatuses, UsageError } from "typeorm-data-script";
 import { hostname, userInfo } from "node:os";
 import { CONTROL_MOVES, decideControl, decideStart, type ControlAction, type RunStatus } from "../src/ledger/transitions";
-import { killTree, waitFor } from "./support/cli";
+import { waitFor } from "./support/cli";
 import { counterHistogram, savedChunks } from "./support/counters";
 import type { TestDatabase } from "./support/database";
 import { fixtureProject } from "./support/fixture-project";
 import { AfterSaveCall, Counter, CounterAudit } from "./fixtures/counters/entities";
+import { join } from "node:path";
+import { expectImportedOnce, inputsProject, savedChunks as savedInputChunks, scratchDir, writeFeed } from "./support/inputs";
 
 /**
  * Operating a run from another process: pause, resume and cancel are written
@@ -149,3 +151,170 @@ describe("pauseScript, resumeScript, cancelScript (the API, in-process)", () => 
 });
 
 
+
+describe("controls across processes: two hosts joined (--workers 1 each), operated from a third process (the CLI)", () => {
+  let db: TestDatabase;
+  beforeEach(async () => {
+    db = await database();
+  });
+  afterEach(() => db.drop());
+
+  const both = async () => (await participants(db)).filter((p) => p.state === "active").length === 2;
+
+  test("pause: within 5 s no row changes (sampled over 4 s), both hosts hold and say by whom; a host stopped meanwhile rejoins with --join; resume: every row exactly once", async () => {
+    const slow = ["--param", "sleepMs=300"];
+    const a = host(db, slow);
+    const b = host(db, slow);
+    await waitFor(async () => (await both()) && (await savedChunks(db, "bump")) >= 4);
+
+    const pause = await hosts.cli(db, ["pause", "bump", "--reason", "peak traffic"]);
+    expect({ code: pause.code, stderr: pause.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(pause.stdout.trim()).toMatch(new RegExp(`^bump: run #1 paused by ${ME} at \\S+: "peak traffic" — 2 hosts at work hold at their next chunk boundary`));
+    const pausedAt = Date.now();
+
+    // In-flight chunks commit (one sleep of 300 ms each); then nothing changes while both hosts live on.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const samples: number[] = [];
+    const beats: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      samples.push(await bumped(db));
+      beats.push(Math.max(...(await participants(db)).map((p) => p.heartbeat_at.getTime())));
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(Date.now() - pausedAt).toBeLessThan(7_000);
+    expect(new Set(samples).size).toBe(1);
+    expect(samples[0]).toBeGreaterThan(0);
+    expect(samples[0]).toBeLessThan(N);
+    expect(beats[beats.length - 1]).toBeGreaterThan(beats[0]); // still heartbeating
+    expect([a.child.exitCode, b.child.exitCode]).toEqual([null, null]);
+    const held = await participants(db);
+    expect(held.map((p) => p.hold_reason)).toEqual([0, 1].map(() => expect.stringMatching(new RegExp(`^paused by ${ME} \\d\\d:\\d\\d: "peak traffic"$`))));
+
+    // Pausing again, or resuming a run that is not paused, is refused.
+    const again = await hosts.cli(db, ["pause", "bump"]);
+    expect({ code: again.code, stderr: again.stderr.trim() }).toEqual({ code: 2, stderr: expect.stringMatching(/^data-script: run #1 of bump is already paused \(by /) });
+
+    // One host is stopped while paused: it leaves, the run stays paused.
+    b.child.kill("SIGTERM");
+    const rb = await b.done;
+    expect(rb.code).toBe(130);
+    expect(rb.stderr).toContain(`run #1 paused by ${ME}`);
+    expect(rb.stderr).toContain("run #1 stays paused");
+    expect(await db.query(`SELECT status FROM data_script_runs`)).toEqual([{ status: "paused" }]);
+
+    const resume = await hosts.cli(db, ["resume", "bump"]);
+    expect(resume.code).toBe(0);
+    expect(resume.stdout.trim()).toMatch(new RegExp(`^bump: run #1 resumed by ${ME} at \\S+ — 1 host at work`));
+    const running = await hosts.cli(db, ["resume", "bump"]);
+    expect({ code: running.code, stderr: running.stderr.trim() }).toEqual({ code: 2, stderr: "data-script: run #1 of bump is running, not paused: nothing to resume" });
+    const c = host(db); // the stopped host comes back
+    const [ra, rc] = await Promise.all([a.done, c.done]);
+
+    for (const result of [ra, rc]) expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.stringContaining("bump: completed") });
+    expect(ra.stderr).toContain(`bump: run #1 paused by ${ME}`);
+    expect(ra.stderr).toContain(`bump: run #1 resumed by ${ME}`);
+    expect(rc.stderr).toMatch(/run #1 \(joined\)/);
+    expect(await counterHistogram(db)).toEqual({ counters: { 1: N }, audit: { rows: String(N), distinct_ids: String(N), wrong: "0" } });
+
+    const completed = await hosts.cli(db, ["pause", "bump"]);
+    expect({ code: completed.code, stderr: completed.stderr.trim() }).toEqual({ code: 2, stderr: "data-script: run #1 of bump is completed: only a running run can be paused" });
+    expect((await controls(db)).map((c) => c.action)).toEqual(["pause", "resume"]);
+  });
+
+  test("cancel mid-run: cancelled on every host (exit 1, by whom and why), status --json says so, check fails, a second cancel exits 2, revert undoes the saved chunks", async () => {
+    const a = host(db, ["--param", "sleepMs=300"]);
+    const b = host(db, ["--param", "sleepMs=300"]);
+    await waitFor(async () => (await both()) && (await savedChunks(db, "bump")) >= 4);
+
+    const cancel = await hosts.cli(db, ["cancel", "bump", "--reason", "the first rows look wrong"]);
+    expect(cancel.code).toBe(0);
+    expect(cancel.stdout.trim()).toMatch(new RegExp(`^bump: run #1 cancelled by ${ME} at \\S+: "the first rows look wrong" — 2 hosts at work stop`));
+    const results = await Promise.all([a.done, b.done]);
+    for (const result of results) {
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/bump: cancelled — run #1/);
+      expect(result.stderr).toContain(`cancelled by ${ME} at `);
+      expect(result.stderr).toContain('UTC: "the first rows look wrong"');
+      expect(result.stderr).toContain("a cancelled run is never resumed");
+    }
+    const changed = await bumped(db);
+    expect(changed).toBeGreaterThan(0);
+    expect(changed).toBeLessThan(N);
+    expect(await counterHistogram(db)).toEqual({ counters: { 0: N - changed, 1: changed }, audit: { rows: String(changed), distinct_ids: String(changed), wrong: "0" } });
+
+    const status = await hosts.cli(db, ["status", "--json"]);
+    const bump = JSON.parse(status.stdout).find((s: { script: string }) => s.script === "bump");
+    expect(bump).toMatchObject({
+      status: "cancelled",
+      control: { action: "cancel", by: ME, at: expect.any(String), reason: "the first rows look wrong" },
+      error: expect.stringMatching(new RegExp(`^cancelled by ${ME} at .* UTC: "the first rows look wrong"$`)),
+      rowsChanged: changed,
+      revertible: true,
+    });
+    const check = await hosts.cli(db, ["check"]);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toMatch(/bump\s+cancelled/);
+
+    const twice = await hosts.cli(db, ["cancel", "bump"]);
+    expect({ code: twice.code, stderr: twice.stderr.trim() }).toEqual({ code: 2, stderr: expect.stringMatching(new RegExp(`^data-script: run #1 of bump was already cancelled \\(by ${ME} at `)) });
+
+    const revert = await hosts.cli(db, ["revert", "bump", "--workers", "1"]);
+    expect({ code: revert.code, stderr: revert.stderr }).toEqual({ code: 0, stderr: expect.stringContaining("bump: revert of run #1 completed") });
+    expect((await counterHistogram(db)).counters).toEqual({ 0: N });
+    expect(await db.query(`SELECT id, status FROM data_script_runs ORDER BY id`)).toEqual([
+      { id: 1, status: "reverted" },
+      { id: 2, status: "completed" },
+    ]);
+  });
+
+  test("run --pending after a cancel starts a new run (a cancelled run is never resumed): every row changed once by it", async () => {
+    const a = host(db, ["--param", "sleepMs=200"]);
+    await waitFor(async () => (await savedChunks(db, "bump")) >= 3);
+    expect((await hosts.cli(db, ["cancel", "bump"])).code).toBe(0);
+    expect((await a.done).code).toBe(1);
+    const first = await bumped(db);
+
+    const pending = await hosts.cli(db, ["run", "--pending", "--workers", "2"]);
+    expect({ code: pending.code, stderr: pending.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(/bump: completed — run #2\n/) });
+    expect(await db.query(`SELECT id, status, rows_changed FROM data_script_runs WHERE script = 'bump' ORDER BY id`)).toEqual([
+      { id: 1, status: "cancelled", rows_changed: String(first) },
+      { id: 2, status: "completed", rows_changed: String(N) },
+    ]);
+    // The cancelled run's rows were changed once by it and once by the new run, the others once by the new run
+    // (and every row once more by the folder's other script, `throttled`, which run --pending runs next).
+    expect(pending.stderr).toContain("throttled: completed");
+    expect((await counterHistogram(db)).counters).toEqual({ 2: N - first, 3: first });
+    expect((await hosts.cli(db, ["check"])).code).toBe(0);
+  });
+});
+
+describe("controls on a source-kind run (chunks handed out by the parent, seen by its health check)", () => {
+  test("an --input import paused holds within a couple of seconds (no partner added over 3 s), resumed it imports every line exactly once", async () => {
+    const db = await inputsProject.database("controls_source");
+    try {
+      const file = join(scratchDir(), "partners.csv");
+      const feed = await writeFeed(file, "csv", 8_000);
+      const run = inputsProject.start(db, ["import-partners", "--input", file, "--workers", "1", "--chunk-size", "200", "--pause-ms", "150"]);
+      await waitFor(async () => (await savedInputChunks(db, "import-partners")) >= 3);
+      expect((await inputsProject.cli(db, ["pause", "import-partners", "--reason", "feed owner asked"])).code).toBe(0);
+      await new Promise((r) => setTimeout(r, 3_000));
+      const count = async () => Number((await db.query<{ n: string }>(`SELECT count(*) n FROM partners`))[0].n);
+      const samples: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        samples.push(await count());
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(new Set(samples).size).toBe(1);
+      expect(samples[0]).toBeLessThan(feed.partners);
+      expect(run.child.exitCode).toBeNull();
+      expect((await inputsProject.cli(db, ["resume", "import-partners"])).code).toBe(0);
+      const result = await run.done;
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.stringContaining("import-partners: completed") });
+      expect(result.stderr).toContain(`paused by ${ME}`);
+      expect(result.stderr).toContain('"feed owner asked"');
+      await expectImportedOnce(db, feed.partners);
+    } finally {
+      await db.drop();
+    }
+  });
+});

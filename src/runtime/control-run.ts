@@ -84,7 +84,8 @@ async function controlScript(action: ControlAction, options: ControlOptions): Pr
   }
 }
 
-async function applyControl(ledger: RunLedger, action: ControlAction, script: string, request: { by: string; reason: string | null }): Promise<ControlResult> {
+/** The request on a ledger already open (the dashboard holds one): decided by the transition table, then made in one statement. */
+export async function applyControl(ledger: RunLedger, action: ControlAction, script: string, request: { by: string; reason: string | null }): Promise<ControlResult> {
   const run = await ledger.latest(script);
   const atWork = run ? await ledger.othersAtWork(run.id, null) : 0;
   const decision = decideControl(action, script, run && { ...run, atWork });

@@ -106,4 +106,28 @@ describe("createDashboardHandler mounted in an Express app", () => {
     expect(again.status).toBe(409);
     expect((await again.json()).message).toContain("pause is not possible now");
   });
+
+  test("Cancel, then Revert of the cancelled run: the revert runs as a run of its own (its page linked), and the rows it saved are written back", async () => {
+    const page = await (await fetch(`${base}${PREFIX}/runs/${runId}`, { headers: AUTH })).text();
+    const key = /name="data-script-key" content="([0-9a-f]+)"/.exec(page)![1];
+    const post = (action: string) =>
+      fetch(`${base}${PREFIX}/runs/${runId}/${action}`, { method: "POST", headers: { ...AUTH, origin: base, "x-data-script-key": key, "content-type": "application/json" }, body: "{}" });
+    expect((await post("cancel")).status).toBe(200);
+    const host = await slow.done;
+    expect(host.code).toBe(1);
+    expect((await runOf(db, "slow-touch")).status).toBe("cancelled");
+    const touched = await db.query<{ n: number }>(`SELECT count(*)::int n FROM users WHERE username LIKE '%!'`);
+    expect(touched[0].n).toBeGreaterThan(0);
+    const cancelledPage = await (await fetch(`${base}${PREFIX}/runs/${runId}`, { headers: AUTH })).text();
+    expect([...cancelledPage.matchAll(/data-action="(\w+)"/g)].map((m) => m[1])).toEqual(["revert"]);
+
+    const revert = await post("revert");
+    const body = await revert.json();
+    expect({ status: revert.status, body }).toEqual({ status: 200, body: { message: expect.stringMatching(/^revert of run #\d+ started as run #\d+$/), runUrl: expect.stringMatching(/^runs\/\d+$/) } });
+    const revertId = Number(body.runUrl.split("/")[1]);
+    await waitFor(async () => (await db.query<{ status: string }>(`SELECT status FROM data_script_runs WHERE id = $1`, [revertId]))[0]?.status === "completed", 60_000);
+    expect((await db.query<{ n: number }>(`SELECT count(*)::int n FROM users WHERE username LIKE '%!'`))[0].n).toBe(0);
+    const revertPage = await fetch(`${base}${PREFIX}/runs/${revertId}`, { headers: AUTH });
+    expect(await revertPage.text()).toContain(`revert of <a href="../runs/${runId}">#${runId}</a>`);
+  });
 });
