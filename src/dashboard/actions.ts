@@ -64,7 +64,8 @@ async function startRevert(source: LedgerSource, run: RunRecord, log: (line: str
   const t = source.targetOptions;
   const args = [BIN, "revert", run.script, "--run", String(run.id), "--no-progress", "-d", source.settings.dataSource, "--scripts", source.settings.scripts];
   if (t.embedded) args.push("--embedded");
-  const child = spawn(process.execPath, args, { cwd: source.settings.cwd, stdio: ["ignore", "ignore", "pipe"] });
+  // This process's environment, as the app set it (its DATABASE_URL, …): the revert loads the same data source.
+  const child = spawn(process.execPath, args, { cwd: source.settings.cwd, env: { ...process.env }, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-4_000)));
   const done = new Promise<void>((resolve) =>
@@ -74,7 +75,7 @@ async function startRevert(source: LedgerSource, run: RunRecord, log: (line: str
     }),
   );
   // The revert's run row appears once it has the script's lock: point the page at it.
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + 10_000;
   let settled = false;
   void done.then(() => (settled = true));
   while (Date.now() < deadline) {
