@@ -294,7 +294,8 @@ describe("controls on a source-kind run (chunks handed out by the parent, seen b
     try {
       const file = join(scratchDir(), "partners.csv");
       const feed = await writeFeed(file, "csv", 8_000);
-      const run = inputsProject.start(db, ["import-partners", "--input", file, "--workers", "1", "--chunk-size", "200", "--pause-ms", "150"]);
+      // 40 chunks, 0.5 s apart: the pause (another CLI process, a few seconds to start on a loaded machine) comes while most are still to do.
+      const run = inputsProject.start(db, ["import-partners", "--input", file, "--workers", "1", "--chunk-size", "200", "--pause-ms", "500"]);
       await waitFor(async () => (await savedInputChunks(db, "import-partners")) >= 3);
       expect((await inputsProject.cli(db, ["pause", "import-partners", "--reason", "feed owner asked"])).code).toBe(0);
       await new Promise((r) => setTimeout(r, 3_000));

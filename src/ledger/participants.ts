@@ -38,9 +38,13 @@ export interface ParticipantRow {
   silent_s: number;
 }
 
-/** A participant is live while its parent's session holds this lock: an SQL condition on `<alias>.id`. */
+/**
+ * A participant is live while its parent's session holds this lock: an SQL condition on `<alias>.id`.
+ * pg_locks lists every database's locks, and participant ids restart in each: only this database's count.
+ */
 export function isLive(alias: string): string {
   return `EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
     AND l.classid::bigint = ${LIVENESS} AND l.objid::bigint = ${alias}.id)`;
 }
 
