@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { postgresOptions } from "../database/postgres-options";
 import { openRunLedger, type FailureRow, type RunRow } from "../ledger/ledger";
 import type { GivenChunkTask } from "../messages";
@@ -10,6 +11,7 @@ import { finishParticipation } from "./finish-participation";
 import { Participation } from "./participation";
 import { planKeyRanges } from "./plan";
 import type { RunContext } from "./run-context";
+import type { Progress } from "./progress";
 import { streamSource } from "./source-chunks";
 
 
@@ -143,7 +145,8 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
   participation.start();
   let inputFailure: string | undefined;
   const jobStarted = Date.now();
-  hooks.progress.start(loaded.name, summary.chunksTotal, settings.workers);
+  // A source-kind run has no total until its source is read to the end (by this attempt, or an earlier one).
+  hooks.progress.start(loaded.name, summary.chunksTotal, settings.workers, !source || revertOf !== undefined || summary.chunksTotal > 0);
   try {
     // Rows that failed under --continue-on-error in an earlier attempt: retried first.
     if (!settings.dryRun && revertOf === undefined && (first || summary.resumed)) {
@@ -158,7 +161,7 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
       await dispatcher.pull("any", revertOf);
     } else if (source) {
       // An --input file's records carry their line numbers; source()'s inputs are taken as they are.
-      const inputs = loaded.input ? { records: readRecords(loaded.input, script.input) } : { items: script.source!(parentCtx) };
+      const inputs = loaded.input ? { records: readRecords(loaded.input, script.input, inputProgress(loaded.input.path, hooks.progress)) } : { items: script.source!(parentCtx) };
       try {
         await streamSource({ ...inputs, chunkSize: settings.chunkSize ?? script.chunkSize, runId, participant, chunks, ledger, dispatcher, summary, progress: hooks.progress });
       } catch (error) {
@@ -183,6 +186,13 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
   summary.heldMs = health.heldMs;
   summary.rowsPerSecond = summary.scanned / Math.max(summary.jobMs / 1000, 0.001);
   await finishParticipation({ run, runId, participant, participation, dispatcher, inputFailure });
+}
+
+/** An --input file's bytes read, of its size, to the progress report. */
+function inputProgress(path: string, progress: Progress): ((bytes: number) => void) | undefined {
+  if (!progress.read) return undefined;
+  const size = statSync(path).size;
+  return (bytes) => progress.read!(bytes, size);
 }
 
 function given(runId: number, participant: number, chunk: { chunk_no: number; lo: string | null; hi: string | null }): GivenChunkTask {
