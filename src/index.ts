@@ -20,6 +20,7 @@ export { DEFAULTS, type RunOptions, type TargetOptions } from "./settings/settin
 
 export { formatSummary } from "./report/format-summary";
 export { formatStatuses } from "./report/format-statuses";
+export { formatCheck } from "./report/format-check";
 export { formatJson } from "./report/format-json";
 export { describeError } from "./report/describe-error";
 export { EXIT, exitCodeOf } from "./report/exit-codes";

@@ -243,7 +243,16 @@ describe("a reverted script in the ledger, status, run --pending and check", () 
     const pending = await cli(["run", "--pending", "--workers", "2"]);
     expect(pending.code).toBe(0);
     expect(pending.stderr).toContain("mangle: left alone");
-    expect((await cli(["check"])).code).toBe(0);
+    // check passes (run --pending has nothing to run) and says why: the script was reverted and is not re-run while unchanged.
+    const check = await cli(["check"]);
+    expect(check.code).toBe(0);
+    expect(check.stdout.trim().split("\n")).toEqual([
+      "nothing left to run: 0 completed, 1 reverted",
+      "reverted, and not run again while its file is unchanged: mangle",
+      "(change the file to run a fixed version with run --pending, or run it by name: data-script mangle)",
+    ]);
+    expect(check.stdout).not.toContain("all data scripts completed");
+    expect(JSON.parse((await cli(["check", "--json"])).stdout)).toEqual({ ok: true, open: [], reverted: ["mangle"] });
     expect((await db.query(`SELECT 1 FROM data_script_runs WHERE kind = 'apply'`)).length).toBe(1);
 
     const file = join(scratch, "mangle.ts");

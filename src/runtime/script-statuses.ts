@@ -64,11 +64,17 @@ export async function scriptStatuses(options: TargetOptions & Pick<RunHooks, "lo
 
 /**
  * `check`: every script completed, or reverted and unchanged since (what
- * `run --pending` would leave alone); `open` lists the others.
+ * `run --pending` would leave alone: `ok`, since a deploy has nothing left to
+ * run; re-running it would re-apply the mistake). `open` lists the others,
+ * `reverted` the scripts left alone for that reason (check names them).
  */
-export async function checkScripts(options: TargetOptions & Pick<RunHooks, "log"> = {}): Promise<{ ok: boolean; open: ScriptStatus[] }> {
-  const open = (await scriptStatuses(options)).filter((s) => !settled(s));
-  return { ok: open.length === 0, open };
+export async function checkScripts(
+  options: TargetOptions & Pick<RunHooks, "log"> = {},
+): Promise<{ ok: boolean; open: ScriptStatus[]; reverted: ScriptStatus[]; completed: number }> {
+  const statuses = await scriptStatuses(options);
+  const open = statuses.filter((s) => !settled(s));
+  const reverted = statuses.filter((s) => s.status === "reverted");
+  return { ok: open.length === 0, open, reverted, completed: statuses.length - open.length - reverted.length };
 }
 
 /** Nothing for `run --pending` to do: completed, or reverted with its file unchanged. */
