@@ -35,9 +35,13 @@ export interface ParticipantRow {
   silent_s: number;
 }
 
-/** A participant is live while its parent's session holds this lock: an SQL condition on `<alias>.id`. */
+/**
+ * A participant is live while its parent's session holds this lock: an SQL condition on `<alias>.id`.
+ * pg_locks lists every database's locks: another database's participant of the same id is not this one.
+ */
 export function isLive(alias: string): string {
   return `EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
     AND l.classid::bigint = ${LIVENESS} AND l.objid::bigint = ${alias}.id)`;
 }
 

@@ -34,7 +34,8 @@ function summaryLines(s: RunSummary): string {
         (s.failedRows ? `, ${s.failedRows} failed` : ""),
     );
   }
-  lines.push(`  chunks: ${s.chunks} of ${s.chunksTotal}, workers: ${s.workers} (${s.pids.length} process${s.pids.length === 1 ? "" : "es"})`);
+  const why = s.workersReason ? ` (${s.workersReason})` : "";
+  lines.push(`  chunks: ${s.chunks} of ${s.chunksTotal}, workers: ${s.workers}${why}, ${s.pids.length} process${s.pids.length === 1 ? "" : "es"} saved chunks`);
   lines.push(`  time: ${(s.wallMs / 1000).toFixed(2)} s wall, ${(s.jobMs / 1000).toFixed(2)} s job, ${Math.round(s.rowsPerSecond)} rows/s`);
   if (s.heldMs > 0) lines.push(`  held ${(s.heldMs / 1000).toFixed(1)} s while the database was unhealthy (last: ${s.lastHoldReason})`);
   if (s.dryRun && Object.keys(s.columns).length) {

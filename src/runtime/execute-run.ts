@@ -12,6 +12,7 @@ import { Participation } from "./participation";
 import { planKeyRanges } from "./plan";
 import type { RunContext } from "./run-context";
 import type { Progress } from "./progress";
+import { chooseWorkers, isLocalAddress, type WorkerChoice } from "./worker-count";
 import { streamSource } from "./source-chunks";
 
 
@@ -100,8 +101,12 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
   summary.chunksTotal = total;
   // The chunks themselves only where the parent hands them out (a run of 500,000 chunks is pulled, not listed).
   const chunks = (source && revertOf === undefined) || settings.dryRun ? await ledger.chunks(runId) : [];
+  const choice = settings.autoWorkers ? await chooseFromPlan(run, runId, source && revertOf === undefined, first ? total : undefined) : undefined;
+  summary.workers = choice?.workers ?? settings.workers;
+  summary.workersReason = choice?.reason;
   // The parent holds no connection pool while the workers write (a source-kind parent reads the source through it).
   if (!source) await dataSource.destroy();
+  const pool = await run.openPool(summary.workers);
 
   const runProgress = { chunks: 0, rows: 0 };
   const health = new HealthGate({
@@ -115,7 +120,7 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
       hooks.progress.hold?.(reason, heldMs);
     },
   });
-  const dispatcher = new Dispatcher(run.pool, summary, {
+  const dispatcher = new Dispatcher(pool, summary, {
     runId,
     participant,
     ledger,
@@ -146,7 +151,7 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
   let inputFailure: string | undefined;
   const jobStarted = Date.now();
   // A source-kind run has no total until its source is read to the end (by this attempt, or an earlier one).
-  hooks.progress.start(loaded.name, summary.chunksTotal, settings.workers, !source || revertOf !== undefined || summary.chunksTotal > 0);
+  hooks.progress.start(loaded.name, summary.chunksTotal, summary.workers, !source || revertOf !== undefined || summary.chunksTotal > 0);
   try {
     // Rows that failed under --continue-on-error in an earlier attempt: retried first.
     if (!settings.dryRun && revertOf === undefined && (first || summary.resumed)) {
@@ -186,6 +191,23 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
   summary.heldMs = health.heldMs;
   summary.rowsPerSecond = summary.scanned / Math.max(summary.jobMs / 1000, 0.001);
   await finishParticipation({ run, runId, participant, participation, dispatcher, inputFailure });
+}
+
+/**
+ * How many workers, when --workers was not given: from the chunks this participant may work
+ * (all of a new plan's; what is left of a resumed or joined run; a source's are not known)
+ * and the machine's cores, fewer when the database runs on this machine too.
+ */
+async function chooseFromPlan(run: RunContext, runId: number, source: boolean, planned: number | undefined): Promise<WorkerChoice> {
+  const [{ addr }] = await run.dataSource.query(`SELECT host(inet_server_addr()) AS addr`);
+  const databaseHere = isLocalAddress(addr);
+  if (source) return chooseWorkers({ databaseHere });
+  let chunks = planned;
+  if (chunks === undefined) {
+    const left = await run.ledger.workLeft(runId);
+    chunks = left.pending + left.saved;
+  }
+  return chooseWorkers({ chunks, databaseHere });
 }
 
 /** An --input file's bytes read, of its size, to the progress report. */

@@ -98,6 +98,9 @@ export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[
       const crashed = run?.status === "running" && !participants.some((p) => p.state === "active" && p.live);
       const changedSinceRun = run ? run.checksum !== checksumOf(file) : false;
       const revert = reverts.get(name);
+      // A run still `running` in the ledger (at work, or its process killed) has no totals yet: its saved chunks have.
+      const counts = run?.status === "running" ? await ledger.counts(run.id) : undefined;
+      const revertCounts = revert?.status === "running" ? await ledger.counts(revert.id) : undefined;
       let status: ScriptStatus["status"] = crashed ? "interrupted" : run?.status ?? "pending";
       if (status === "reverted" && changedSinceRun) status = "pending"; // a fixed version
       statuses.push({
@@ -112,17 +115,17 @@ export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[
                 runId: revert.id,
                 of: revert.reverts!,
                 status: revert.status,
-                restored: Number(revert.rows_changed),
-                skipped: Number(revert.rows_skipped),
-                deleted: Number(revert.rows_deleted),
+                restored: revertCounts?.changed ?? Number(revert.rows_changed),
+                skipped: revertCounts?.skipped ?? Number(revert.rows_skipped),
+                deleted: revertCounts?.deleted ?? Number(revert.rows_deleted),
               },
             }
           : {}),
         lastRunId: run?.id ?? null,
         lastRunAt: run ? (run.finished_at ?? run.started_at).toISOString() : null,
-        rowsScanned: Number(run?.rows_scanned ?? 0),
-        rowsChanged: Number(run?.rows_changed ?? 0),
-        rowsInserted: Number(run?.rows_inserted ?? 0),
+        rowsScanned: counts?.scanned ?? Number(run?.rows_scanned ?? 0),
+        rowsChanged: counts?.changed ?? Number(run?.rows_changed ?? 0),
+        rowsInserted: counts?.inserted ?? Number(run?.rows_inserted ?? 0),
         error: crashed ? `its process died; resume it with: data-script ${name}` : run?.error ?? null,
         ...(participants.length && !crashed ? { participants: participants.map(participantStatus) } : {}),
         params: run?.params ?? null,
