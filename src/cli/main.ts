@@ -11,6 +11,12 @@ import {
   formatStatuses,
   formatSummary,
   checkScripts,
+  cancelScript,
+  formatControl,
+  pauseScript,
+  resumeScript,
+  type ControlOptions,
+  type ControlResult,
   pruneUndo,
   revertScript,
   runPending,
@@ -31,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   let verbose = argv.includes("--verbose");
   const parser = yargs(stdinInput(argv))
     .scriptName("data-script")
-    .usage("$0 <script> [--join] | run <script> | run --pending | status | check | new <name> | revert <script> | prune --older-than <d>")
+    .usage("$0 <script> [--join] | run <script> | run --pending | status | check | new <name> | revert <script> | prune --older-than <d> | pause|resume|cancel <script>")
     // Every command lists (and takes) only its own options: the groups are in options.ts.
     .option("verbose", { type: "boolean", default: false, global: true, describe: "show stack traces" })
     .command(
@@ -50,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       "status",
-      "each script: pending / running / completed / failed / interrupted",
+      "each script: pending / running / paused / completed / failed / interrupted / cancelled",
       (y) => quietProgressFlag(jsonFlag(databaseFlags(y))),
       async (args) => {
         const flags = args as unknown as Flags;
@@ -100,6 +106,24 @@ export async function main(argv: string[]): Promise<number> {
         if (isJson(flags)) console.log(formatJson(pruned));
         else console.log(`pruned the before-images of ${pruned.runs} run(s): ${pruned.rows} rows, ${(pruned.bytes / 1024 / 1024).toFixed(1)} MB`);
       },
+    )
+    .command(
+      "pause <script>",
+      "hold the script's run in progress on every host, at their next chunk boundary, until resumed",
+      (y) => quietProgressFlag(jsonFlag(databaseFlags(y))).positional("script", { type: "string", demandOption: true }).option("reason", { type: "string", describe: "why: shown on every host and by status" }),
+      async (args) => control(pauseScript, args as never),
+    )
+    .command(
+      "resume <script>",
+      "lift the pause: the hosts at work go on (stopped ones rejoin with --join)",
+      (y) => quietProgressFlag(jsonFlag(databaseFlags(y))).positional("script", { type: "string", demandOption: true }).option("reason", { type: "string", describe: "why: kept in the run's history" }),
+      async (args) => control(resumeScript, args as never),
+    )
+    .command(
+      "cancel <script>",
+      "end the script's run in progress as cancelled on every host (saved chunks stay saved and revertible)",
+      (y) => quietProgressFlag(jsonFlag(databaseFlags(y))).positional("script", { type: "string", demandOption: true }).option("reason", { type: "string", describe: "why: shown on every host and by status" }),
+      async (args) => control(cancelScript, args as never),
     )
     .command(
       "new <name>",
@@ -178,6 +202,13 @@ async function pending(flags: Flags): Promise<number> {
     else if (!runs.length) console.error("nothing to do: every data script has completed");
     return runs.length ? exitCodeOf(runs[runs.length - 1]) : EXIT.ok;
   });
+}
+
+/** pause / resume / cancel: one line of what happened (a request the run's state does not allow is a UsageError: exit 2). */
+async function control(request: (options: ControlOptions) => Promise<ControlResult>, args: Flags & { script: string; reason?: string | string[] }): Promise<void> {
+  const reason = Array.isArray(args.reason) ? args.reason[args.reason.length - 1] : args.reason;
+  const result = await request({ ...targetOptions(args), script: args.script, reason, log: notices(args) });
+  console.log(isJson(args) ? formatJson(result) : formatControl(result));
 }
 
 function print(flags: Flags, summary: RunSummary): void {
