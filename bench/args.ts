@@ -1,3 +1,5 @@
+import { join, resolve } from "node:path";
+
 /** Command-line options of `npm run bench`. */
 export interface BenchArgs {
   sizes: number[];
@@ -6,6 +8,7 @@ export interface BenchArgs {
   only: string[];
   /** Keep the bench database afterwards (default: dropped). */
   keep: boolean;
+  /** The results file, absolute. */
   out: string;
   /** Longest wait for a quiet machine before each run, ms. */
   maxWaitMs: number;
@@ -20,7 +23,7 @@ const USAGE = `npm run bench -- [--quick] [--large] [--reps N] [--only id,id] [-
   --reps N    runs per method and size (default 3)
   --only a,b  only methods whose id contains a or b (e.g. --only runner,raw-unnest)
   --keep      keep the bench database (ds_bench) afterwards
-  --out file  results file (default bench/results.md; --quick writes bench/results-quick.md)
+  --out file  results file, relative to where npm was run (default bench/results.md; --quick writes bench/results-quick.md)
   --sizes a,b exactly these N (e.g. --sizes 1000000)
   --max-wait s  longest wait for a quiet machine before each run (default 20)`;
 
@@ -57,8 +60,18 @@ export function parseArgs(argv: string[]): BenchArgs {
     reps,
     only: (value("--only") ?? "").split(",").filter(Boolean),
     keep: argv.includes("--keep"),
-    out: value("--out") ?? (quick ? "bench/results-quick.md" : "bench/results.md"),
+    out: outFile(value("--out"), quick),
     maxWaitMs: Number(value("--max-wait") ?? 20) * 1000,
     raw: argv,
   };
+}
+
+/**
+ * `--out` as the user meant it: an absolute path as it is, a relative one from where they ran
+ * `npm run bench` (npm runs the script in the package's folder and says where it was run in
+ * INIT_CWD); the default is in this folder.
+ */
+function outFile(given: string | undefined, quick: boolean): string {
+  if (given === undefined) return join(__dirname, quick ? "results-quick.md" : "results.md");
+  return resolve(process.env.INIT_CWD ?? process.cwd(), given);
 }

@@ -1,7 +1,7 @@
 import "reflect-metadata";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { getPriority } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Client } from "pg";
 import { parseArgs } from "./args";
 import { openBenchDatabase, redactUrl } from "./database";
@@ -43,7 +43,8 @@ async function main(): Promise<void> {
     log(`bench database: ${redactUrl(database.url)} (${database.server}); sizes ${args.sizes.map(thousands).join(", ")}; ${args.reps} run(s) each`);
     const write = () => {
       const report = renderReport({ results, maxWaitMs: args.maxWaitMs, sizes: args.sizes, reps: args.reps, machine: machine.lines, command, startedAt, elapsedMs: Date.now() - startedAt.getTime() });
-      writeFileSync(join(ROOT, args.out), report + "\n");
+      mkdirSync(dirname(args.out), { recursive: true });
+      writeFileSync(args.out, report + "\n");
       return report;
     };
     for (const n of args.sizes) {

@@ -23,6 +23,7 @@ export { DEFAULTS, type RunOptions, type TargetOptions } from "./settings/settin
 
 export { formatSummary } from "./report/format-summary";
 export { formatStatuses } from "./report/format-statuses";
+export { formatCheck } from "./report/format-check";
 export { formatControl } from "./report/format-control";
 export { formatJson } from "./report/format-json";
 export { describeError } from "./report/describe-error";

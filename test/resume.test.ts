@@ -1,4 +1,5 @@
 import { waitFor } from "./support/cli";
+import { waitForOrphans } from "./support/inputs";
 import type { TestDatabase } from "./support/database";
 import { counterCli, counterHistogram, countersDatabase, runStatuses, savedChunks, startCounterCli } from "./support/counters";
 
@@ -22,6 +23,13 @@ describe("resume after a crash", () => {
     expect(await runStatuses(db, "increment")).toEqual(["running"]); // nobody could record the crash
     const status = await counterCli(db, ["status", "--json"]);
     expect(JSON.parse(status.stdout)).toContainEqual(expect.objectContaining({ script: "increment", status: "interrupted" })); // but nobody holds its lock
+    // Its saved progress shows, from the saved chunks (the run's own totals are written only when a run ends).
+    await waitForOrphans(db);
+    const saved = (await savedChunks(db, "increment")) * 500;
+    expect(saved).toBeGreaterThan(0);
+    const interrupted = JSON.parse((await counterCli(db, ["status", "--json"])).stdout).find((s: { script: string }) => s.script === "increment");
+    expect(interrupted).toMatchObject({ status: "interrupted", rowsScanned: saved, rowsChanged: saved, rowsInserted: 0 });
+    expect((await counterCli(db, ["status"])).stdout).toMatch(new RegExp(`^increment\\s+interrupted\\s+run #1 \\S+, ${saved} scanned, ${saved} changed, 0 inserted`, "m"));
 
     const second = startCounterCli(db, args);
     const before = await savedChunks(db, "increment");
@@ -42,7 +50,7 @@ describe("resume after a crash", () => {
     expect(audit).toEqual({ rows: String(N), distinct_ids: String(N), wrong: "0" });
     expect((await runStatuses(db, "increment")).at(-1)).toBe("completed");
     expect(await runStatuses(db, "increment")).toHaveLength(1); // one run, resumed twice
-  });
+  }, 300_000);
 
   test("SIGINT: in-flight chunks finish, the run is interrupted, the exit is non-zero, and resuming completes it", async () => {
     const args = ["increment", "--workers", "2", "--param", "sleepMs=40"];

@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DataSource } from "typeorm";
-import { bulkInsert } from "typeorm-data-script";
+import { bulkInsert, formatSummary } from "typeorm-data-script";
 import { cloneValue } from "./bulk/type-cases";
 import { TypesBulk, type Types } from "./fixtures/bulk/entities";
 import { ENTITIES } from "./fixtures/undo/entities";
@@ -9,6 +9,7 @@ import { CASES, columnsFor } from "./fixtures/undo/mangle-plan";
 import { killTree, ROOT, runCli, waitFor } from "./support/cli";
 import type { TestDatabase } from "./support/database";
 import { fixtureProject } from "./support/fixture-project";
+import { waitForOrphans } from "./support/inputs";
 
 /**
  * Undo: every chunk keeps the before-images of what it wrote, in its own
@@ -146,6 +147,43 @@ describe("revert a table-kind run", () => {
   });
 });
 
+describe("a revert killed and resumed", () => {
+  let db: TestDatabase;
+  afterEach(() => db.drop());
+
+  test("ends with the whole run's totals (restored, skipped, deleted), and lists every skipped key, the first attempt's too", async () => {
+    db = await undo.database("revert_totals");
+    await seedTypes(db, SMALL);
+    expect((await undo.cli(db, ["mangle", "--workers", "2"])).code).toBe(0);
+    // Live traffic changes 100 rows spread over every chunk, after the run.
+    const candidates = Array.from({ length: SMALL }, (_, i) => i + 1).filter((id) => columnsFor(id).includes("int"));
+    const live = Array.from({ length: 100 }, (_, i) => candidates[Math.floor((i * candidates.length) / 100)]);
+    await db.query(`UPDATE types_bulk SET "int" = -777 WHERE id = ANY($1::int[])`, [live]);
+
+    const first = undo.start(db, ["revert", "mangle", "--workers", "2"], { env: { UNDO_SLOW_MS: "250" }, detached: true });
+    const savedRevertChunks = async () =>
+      Number((await db.query<{ n: string }>(`SELECT count(*) n FROM data_script_chunks c JOIN data_script_runs r ON r.id = c.run_id WHERE r.kind = 'revert' AND c.status IN ('saved', 'done')`))[0].n);
+    await waitFor(async () => (await savedRevertChunks()) >= 3);
+    killTree(first.child, "SIGKILL");
+    await first.done;
+    await waitForOrphans(db); // the killed processes' sessions (and the script's lock) are gone
+
+    const resumed = await undo.cli(db, ["revert", "mangle", "--workers", "2", "--json"]);
+    expect(resumed.code).toBe(0);
+    const summary = JSON.parse(resumed.stdout);
+    expect(summary.resumed).toBe(true);
+    expect(summary.skipped).toBeLessThan(100); // this invocation's share: the first attempt skipped some
+    expect(summary.run).toMatchObject({ scanned: SMALL, changed: SMALL - 100, skipped: 100, deleted: 0, chunks: SMALL / 500 });
+    expect(summary.skippedKeys.map((k: { id: number }) => k.id).sort((a: number, b: number) => a - b)).toEqual([...live].sort((a, b) => a - b));
+    // What the summary says (the CLI prints formatSummary of this same summary without --json).
+    const text = formatSummary(summary).split("\n");
+    expect(text[text.length - 1]).toMatch(new RegExp(`^  the run, \\d+ participants: ${SMALL} in the before-images, ${SMALL - 100} restored, 100 skipped, 0 deleted in ${SMALL / 500} chunks \\(this invocation's share above\\)$`));
+    expect(text.find((l) => l.startsWith("  skipped (the whole run): "))).toMatch(/, … \(--json lists all 100\)$/);
+    const status = JSON.parse((await undo.cli(db, ["status", "--json"])).stdout);
+    expect(status.find((s: { script: string }) => s.script === "mangle")).toMatchObject({ status: "reverted", lastRevert: { status: "completed", restored: SMALL - 100, skipped: 100, deleted: 0 } });
+  });
+});
+
 describe("revert a source-kind run", () => {
   let db: TestDatabase;
   beforeEach(async () => {
@@ -205,7 +243,16 @@ describe("a reverted script in the ledger, status, run --pending and check", () 
     const pending = await cli(["run", "--pending", "--workers", "2"]);
     expect(pending.code).toBe(0);
     expect(pending.stderr).toContain("mangle: left alone");
-    expect((await cli(["check"])).code).toBe(0);
+    // check passes (run --pending has nothing to run) and says why: the script was reverted and is not re-run while unchanged.
+    const check = await cli(["check"]);
+    expect(check.code).toBe(0);
+    expect(check.stdout.trim().split("\n")).toEqual([
+      "nothing left to run: 0 completed, 1 reverted",
+      "reverted, and not run again while its file is unchanged: mangle",
+      "(change the file to run a fixed version with run --pending, or run it by name: data-script mangle)",
+    ]);
+    expect(check.stdout).not.toContain("all data scripts completed");
+    expect(JSON.parse((await cli(["check", "--json"])).stdout)).toEqual({ ok: true, open: [], reverted: ["mangle"] });
     expect((await db.query(`SELECT 1 FROM data_script_runs WHERE kind = 'apply'`)).length).toBe(1);
 
     const file = join(scratch, "mangle.ts");

@@ -37,8 +37,9 @@ const node = process.execPath;
 const PROJECT_HOOK = join(__dirname, "..", "..", "dist", "typescript", "preload.js");
 const TS = ["-r", existsSync(PROJECT_HOOK) ? PROJECT_HOOK : "@swc-node/register"];
 
-function runnerArgs(script: string, workers: number, n: number, path: BenchPath, extra: string[]): string[] {
-  const args = [script, "--force", "--json", "--no-progress", "-d", "bench/data-source.ts", "--scripts", "bench/scripts", "--workers", String(workers), ...extra];
+/** `workers` "default": no --workers (the runner chooses from its plan and the machine). */
+function runnerArgs(script: string, workers: number | "default", n: number, path: BenchPath, extra: string[]): string[] {
+  const args = [script, "--force", "--json", "--no-progress", "-d", "bench/data-source.ts", "--scripts", "bench/scripts", ...(workers === "default" ? [] : ["--workers", String(workers)]), ...extra];
   if (path !== "update") args.push("--param", `count=${n}`);
   return args;
 }
@@ -48,7 +49,7 @@ function runner(
   label: string,
   path: BenchPath,
   script: string,
-  workers: number,
+  workers: number | "default",
   subscriber: SubscriberMode,
   maxN = ALL,
   viaNpm = false,
@@ -137,6 +138,7 @@ export const METHODS: MethodSpec[] = [
   // The update job: username = upper(username), computed in JavaScript.
   runner("a-runner-w1-count", `(a) runner, --workers 1, counting subscriber`, "update", UPPER, 1, "count"),
   runner(`a-runner-w${W}-count`, `(a) runner, --workers ${W}, counting subscriber`, "update", UPPER, W, "count"),
+  runner("a-runner-wdefault-count", `(a) runner, --workers not given (chosen from the plan), counting subscriber`, "update", UPPER, "default", "count"),
   runner("a-runner-w1-audit", `(a) runner, --workers 1, audit subscriber`, "update", UPPER, 1, "audit", NOT_LARGE),
   runner(`a-runner-w${W}-audit`, `(a) runner, --workers ${W}, audit subscriber`, "update", UPPER, W, "audit"),
   runner(`a-npm-w${W}-count`, `(a) \`npm run data-script\`, --workers ${W}, counting`, "update", UPPER, W, "count", ALL, true),

@@ -7,6 +7,7 @@ import {
   EXIT,
   exitCodeOf,
   formatJson,
+  formatCheck,
   formatStatuses,
   formatSummary,
   checkScripts,
@@ -70,9 +71,10 @@ export async function main(argv: string[]): Promise<number> {
       (y) => quietProgressFlag(jsonFlag(databaseFlags(y))),
       async (args) => {
         const flags = args as unknown as Flags;
-        const { ok, open } = await checkScripts({ ...targetOptions(flags), log: notices(flags) });
-        if (isJson(flags)) console.log(formatJson({ ok, open }));
-        else console.log(open.length ? `not run yet or not completed:\n${formatStatuses(open)}` : "all data scripts completed");
+        const checked = await checkScripts({ ...targetOptions(flags), log: notices(flags) });
+        const { ok, open, reverted } = checked;
+        if (isJson(flags)) console.log(formatJson({ ok, open, reverted: reverted.map((s) => s.script) }));
+        else console.log(formatCheck(checked));
         exitCode = ok ? EXIT.ok : EXIT.failed;
       },
     )

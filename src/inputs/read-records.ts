@@ -16,16 +16,21 @@ export class InputError extends Error {
  * at once, because nothing more is read while the run is busy with the last
  * records (for await pulls, the pool's queue pushes back).
  */
-export function readRecords(file: InputFile, options: InputOptions = {}): AsyncIterable<InputRecord> {
-  return file.format === "csv" ? csvRecords(file, options) : jsonLines(file);
+export function readRecords(file: InputFile, options: InputOptions = {}, onRead?: (bytes: number) => void): AsyncIterable<InputRecord> {
+  return file.format === "csv" ? csvRecords(file, options, onRead) : jsonLines(file, onRead);
 }
 
-function open(file: InputFile): Readable[] {
+/** `onRead`: the file's bytes read so far (as stored: compressed, for a .gz), for progress. */
+function open(file: InputFile, onRead?: (bytes: number) => void): Readable[] {
   const raw = createReadStream(file.path);
+  if (onRead) {
+    let bytes = 0;
+    raw.on("data", (chunk) => onRead((bytes += chunk.length)));
+  }
   return file.gzip ? [raw, createGunzip()] : [raw];
 }
 
-async function* csvRecords(file: InputFile, options: InputOptions): AsyncGenerator<InputRecord> {
+async function* csvRecords(file: InputFile, options: InputOptions, onRead?: (bytes: number) => void): AsyncGenerator<InputRecord> {
   // Header row to objects; the BOM a spreadsheet writes is dropped; every cell stays text (types are the worker's).
   // A malformed record is reported, not thrown: a thrown stream error would drop the records parsed ahead of it,
   // and every record before the bad line must still be handed out (its chunk may be the last one saved).
@@ -39,7 +44,7 @@ async function* csvRecords(file: InputFile, options: InputOptions): AsyncGenerat
   });
   let malformed: (Error & { lines?: number }) | undefined;
   parser.on("skip", (error: Error & { lines?: number }) => (malformed ??= error));
-  const flowing = pipeline([...open(file), parser] as never as [Readable, NodeJS.WritableStream]).catch(() => undefined);
+  const flowing = pipeline([...open(file, onRead), parser] as never as [Readable, NodeJS.WritableStream]).catch(() => undefined);
   // csv-parse reports where a record ends; it starts after the previous one and any blank lines between.
   let previousEnd = 1;
   let previousEmpty = 0;
@@ -60,8 +65,8 @@ async function* csvRecords(file: InputFile, options: InputOptions): AsyncGenerat
   if (malformed) throw inputError(file, malformed, malformed.lines);
 }
 
-async function* jsonLines(file: InputFile): AsyncGenerator<InputRecord> {
-  const streams = open(file);
+async function* jsonLines(file: InputFile, onRead?: (bytes: number) => void): AsyncGenerator<InputRecord> {
+  const streams = open(file, onRead);
   const source: Readable = streams.length > 1 ? (streams[0].pipe(streams[1] as never) as Readable) : streams[0];
   streams[0].on("error", (error) => source.destroy(error));
   source.setEncoding("utf8");

@@ -22,8 +22,11 @@ function summaryLines(s: RunSummary): string {
         (s.inserted ? `, ${s.inserted} ${s.dryRun ? "would be " : ""}re-inserted (removed by the run)` : ""),
     );
     if (s.skippedKeys?.length) {
+      // The keys are the whole run's (from the ledger), whoever skipped them: a resumed revert lists the first attempt's too.
+      const skipped = Math.max(s.run?.skipped ?? s.skipped, s.skippedKeys.length);
       const shown = s.skippedKeys.slice(0, 10).map((k) => JSON.stringify(k)).join(", ");
-      lines.push(`  skipped: ${shown}${s.skipped > 10 ? `, … (--json lists ${Math.min(s.skipped, s.skippedKeys.length)})` : ""}`);
+      const listed = s.skippedKeys.length < skipped ? `the first ${s.skippedKeys.length} of ${skipped}` : `all ${skipped}`;
+      lines.push(`  skipped${s.run ? " (the whole run)" : ""}: ${shown}${skipped > 10 ? `, … (--json lists ${listed})` : ""}`);
     }
   } else {
     lines.push(
@@ -33,16 +36,10 @@ function summaryLines(s: RunSummary): string {
         (s.failedRows ? `, ${s.failedRows} failed` : ""),
     );
   }
-  lines.push(`  chunks: ${s.chunks} of ${s.chunksTotal}, workers: ${s.workers} (${s.pids.length} process${s.pids.length === 1 ? "" : "es"})`);
+  const why = s.workersReason ? ` (${s.workersReason})` : "";
+  lines.push(`  chunks: ${s.chunks} of ${s.chunksTotal}, workers: ${s.workers}${why}, ${s.pids.length} process${s.pids.length === 1 ? "" : "es"} saved chunks`);
   lines.push(`  time: ${(s.wallMs / 1000).toFixed(2)} s wall, ${(s.jobMs / 1000).toFixed(2)} s job, ${Math.round(s.rowsPerSecond)} rows/s`);
   if (s.heldMs > 0) lines.push(`  held ${(s.heldMs / 1000).toFixed(1)} s while the database was unhealthy (last: ${s.lastHoldReason})`);
-  if (s.run && s.run.participants > 1) {
-    lines.push(
-      `  the run, ${s.run.participants} participants: ${s.run.scanned} scanned, ${s.run.changed} changed, ${s.run.inserted} inserted` +
-        (s.run.removed ? `, ${s.run.removed} removed` : "") +
-        ` in ${s.run.chunks} chunks (this host's share above)`,
-    );
-  }
   if (s.dryRun && Object.keys(s.columns).length) {
     lines.push(`  would change: ${Object.entries(s.columns).map(([c, n]) => `${c} ×${n}`).join(", ")}`);
   }
@@ -59,5 +56,20 @@ function summaryLines(s: RunSummary): string {
     }
   }
   if (s.message) lines.push(`  ${s.message}`);
+  if (s.run) lines.push(wholeRun(s, s.run));
   return lines.join("\n");
+}
+
+/**
+ * The last line: the whole run's totals from the ledger, whichever participant
+ * or attempt did the work (a run resumed or joined shows its own share above).
+ */
+function wholeRun(s: RunSummary, run: NonNullable<RunSummary["run"]>): string {
+  const who = run.participants > 1 ? `the run, ${run.participants} participants` : "the run";
+  const counts =
+    s.revertOf !== undefined
+      ? `${run.scanned} in the before-images, ${run.changed} restored, ${run.skipped} skipped, ${run.deleted} deleted` + (run.inserted ? `, ${run.inserted} re-inserted` : "")
+      : `${run.scanned} scanned, ${run.changed} changed, ${run.inserted} inserted, ${run.skipped} skipped` + (run.removed ? `, ${run.removed} removed` : "") + (run.conflicted ? `, ${run.conflicted} skipped on a version change` : "");
+  const own = (["scanned", "changed", "inserted", "skipped", "deleted", "removed"] as const).some((k) => s[k] !== run[k]);
+  return `  ${who}: ${counts} in ${run.chunks} chunks${own ? " (this invocation's share above)" : ""}`;
 }

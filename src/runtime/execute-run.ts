@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { postgresOptions } from "../database/postgres-options";
 import { openRunLedger, type FailureRow, type RunRow } from "../ledger/ledger";
 import type { GivenChunkTask } from "../messages";
@@ -11,6 +12,8 @@ import { finishParticipation } from "./finish-participation";
 import { Participation } from "./participation";
 import { planKeyRanges } from "./plan";
 import type { RunContext } from "./run-context";
+import type { Progress } from "./progress";
+import { chooseWorkers, isLocalAddress, type WorkerChoice } from "./worker-count";
 import { streamSource } from "./source-chunks";
 
 
@@ -99,8 +102,12 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
   summary.chunksTotal = total;
   // The chunks themselves only where the parent hands them out (a run of 500,000 chunks is pulled, not listed).
   const chunks = (source && revertOf === undefined) || settings.dryRun ? await ledger.chunks(runId) : [];
+  const choice = settings.autoWorkers ? await chooseFromPlan(run, runId, source && revertOf === undefined, first ? total : undefined) : undefined;
+  summary.workers = choice?.workers ?? settings.workers;
+  summary.workersReason = choice?.reason;
   // The parent holds no connection pool while the workers write (a source-kind parent reads the source through it).
   if (!source) await dataSource.destroy();
+  const pool = await run.openPool(summary.workers);
 
   const runProgress = { chunks: 0, rows: 0 };
   // The current hold (a pause, or the database's health), recorded on the participant for status and the dashboard.
@@ -122,7 +129,7 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
     control: () => controls.verdict(),
     onStop: (reason) => (dispatcher.stoppedBy ??= reason),
   });
-  const dispatcher = new Dispatcher(run.pool, summary, {
+  const dispatcher = new Dispatcher(pool, summary, {
     runId,
     participant,
     ledger,
@@ -153,7 +160,8 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
   participation.start();
   let inputFailure: string | undefined;
   const jobStarted = Date.now();
-  hooks.progress.start(loaded.name, summary.chunksTotal, settings.workers);
+  // A source-kind run has no total until its source is read to the end (by this attempt, or an earlier one).
+  hooks.progress.start(loaded.name, summary.chunksTotal, summary.workers, !source || revertOf !== undefined || summary.chunksTotal > 0);
   try {
     // Rows that failed under --continue-on-error in an earlier attempt: retried first.
     if (!settings.dryRun && revertOf === undefined && (first || summary.resumed)) {
@@ -168,7 +176,7 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
       await dispatcher.pull("any", revertOf);
     } else if (source) {
       // An --input file's records carry their line numbers; source()'s inputs are taken as they are.
-      const inputs = loaded.input ? { records: readRecords(loaded.input, script.input) } : { items: script.source!(parentCtx) };
+      const inputs = loaded.input ? { records: readRecords(loaded.input, script.input, inputProgress(loaded.input.path, hooks.progress)) } : { items: script.source!(parentCtx) };
       try {
         await streamSource({ ...inputs, chunkSize: settings.chunkSize ?? script.chunkSize, runId, participant, chunks, ledger, dispatcher, summary, progress: hooks.progress });
       } catch (error) {
@@ -193,6 +201,30 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
   summary.heldMs = health.heldMs;
   summary.rowsPerSecond = summary.scanned / Math.max(summary.jobMs / 1000, 0.001);
   await finishParticipation({ run, runId, participant, participation, dispatcher, inputFailure });
+}
+
+/**
+ * How many workers, when --workers was not given: from the chunks this participant may work
+ * (all of a new plan's; what is left of a resumed or joined run; a source's are not known)
+ * and the machine's cores, fewer when the database runs on this machine too.
+ */
+async function chooseFromPlan(run: RunContext, runId: number, source: boolean, planned: number | undefined): Promise<WorkerChoice> {
+  const [{ addr }] = await run.dataSource.query(`SELECT host(inet_server_addr()) AS addr`);
+  const databaseHere = isLocalAddress(addr);
+  if (source) return chooseWorkers({ databaseHere });
+  let chunks = planned;
+  if (chunks === undefined) {
+    const left = await run.ledger.workLeft(runId);
+    chunks = left.pending + left.saved;
+  }
+  return chooseWorkers({ chunks, databaseHere });
+}
+
+/** An --input file's bytes read, of its size, to the progress report. */
+function inputProgress(path: string, progress: Progress): ((bytes: number) => void) | undefined {
+  if (!progress.read) return undefined;
+  const size = statSync(path).size;
+  return (bytes) => progress.read!(bytes, size);
 }
 
 function given(runId: number, participant: number, chunk: { chunk_no: number; lo: string | null; hi: string | null }): GivenChunkTask {

@@ -11,7 +11,8 @@ export interface RunContext {
   settings: RunSettings;
   loaded: PreparedRun;
   dataSource: DataSource;
-  pool: ChunkPool;
+  /** The worker pool, of this many processes: forked at once when --workers was given, else once the plan has chosen. */
+  openPool(workers: number): Promise<ChunkPool>;
   ledger: RunLedger;
   summary: RunSummary;
   identity: ParticipantIdentity;

@@ -12,7 +12,7 @@ import { loadScript, resolveScript, type ScriptEntry } from "../script/load-scri
 import { encodeParams } from "../script/params";
 import { resolveRunSettings, type RunOptions, type RunSettings } from "../settings/settings";
 import { executeRun } from "./execute-run";
-import { createPool } from "./pool";
+import { createPool, type ChunkPool } from "./pool";
 import { prepareRun, type PreparedRun } from "./prepare-run";
 import type { RunContext } from "./run-context";
 import { silentProgress, type Progress } from "./progress";
@@ -80,9 +80,12 @@ export async function runOnTarget(
   const started = Date.now();
   const summary = emptySummary(loaded.name, settings.dryRun, settings.workers);
   const identity = participantIdentity(settings.workers);
-  // Forked before connecting: the workers load their modules and connect while this process
-  // connects, locks and plans. No chunk reaches them before this process has closed its DataSource.
-  const pool = await createPool(settings.workers, workerSettings(settings, loaded, target, identity.appName));
+  // Given --workers: forked before connecting, so the workers load their modules and connect while this
+  // process connects, locks and plans. Otherwise the plan chooses how many first. No chunk reaches them
+  // before this process has closed its DataSource.
+  const forWorkers = workerSettings(settings, loaded, target, identity.appName);
+  let pool: ChunkPool | undefined = settings.autoWorkers ? undefined : await createPool(settings.workers, forWorkers);
+  const openPool = async (workers: number) => (pool ??= await createPool(workers, forWorkers));
   try {
     const { dataSource } = target;
     await connectDataSource(dataSource);
@@ -94,7 +97,7 @@ export async function runOnTarget(
       throw error;
     }
     try {
-      await executeRun({ settings, loaded, dataSource, pool, ledger, summary, identity, revert, hooks: withDefaults(hooks) });
+      await executeRun({ settings, loaded, dataSource, openPool, ledger, summary, identity, revert, hooks: withDefaults(hooks) });
       summary.wallMs = Date.now() - started;
       return summary;
     } finally {
@@ -102,7 +105,7 @@ export async function runOnTarget(
       await ledger.close().catch(() => undefined);
     }
   } finally {
-    await pool.close();
+    await pool?.close();
   }
 }
 

@@ -70,11 +70,17 @@ export async function scriptStatuses(options: TargetOptions & Pick<RunHooks, "lo
 
 /**
  * `check`: every script completed, or reverted and unchanged since (what
- * `run --pending` would leave alone); `open` lists the others.
+ * `run --pending` would leave alone: `ok`, since a deploy has nothing left to
+ * run; re-running it would re-apply the mistake). `open` lists the others,
+ * `reverted` the scripts left alone for that reason (check names them).
  */
-export async function checkScripts(options: TargetOptions & Pick<RunHooks, "log"> = {}): Promise<{ ok: boolean; open: ScriptStatus[] }> {
-  const open = (await scriptStatuses(options)).filter((s) => !settled(s));
-  return { ok: open.length === 0, open };
+export async function checkScripts(
+  options: TargetOptions & Pick<RunHooks, "log"> = {},
+): Promise<{ ok: boolean; open: ScriptStatus[]; reverted: ScriptStatus[]; completed: number }> {
+  const statuses = await scriptStatuses(options);
+  const open = statuses.filter((s) => !settled(s));
+  const reverted = statuses.filter((s) => s.status === "reverted");
+  return { ok: open.length === 0, open, reverted, completed: statuses.length - open.length - reverted.length };
 }
 
 /** Nothing for `run --pending` to do: completed, or reverted with its file unchanged. */
@@ -98,6 +104,9 @@ export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[
       const crashed = run?.status === "running" && !participants.some((p) => p.state === "active" && p.live);
       const changedSinceRun = run ? run.checksum !== checksumOf(file) : false;
       const revert = reverts.get(name);
+      // A run still `running` in the ledger (at work, or its process killed) has no totals yet: its saved chunks have.
+      const counts = run?.status === "running" ? await ledger.counts(run.id) : undefined;
+      const revertCounts = revert?.status === "running" ? await ledger.counts(revert.id) : undefined;
       let status: ScriptStatus["status"] = crashed ? "interrupted" : run?.status ?? "pending";
       if (status === "reverted" && changedSinceRun) status = "pending"; // a fixed version
       statuses.push({
@@ -113,19 +122,19 @@ export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[
                 runId: revert.id,
                 of: revert.reverts!,
                 status: revert.status,
-                restored: Number(revert.rows_changed),
-                skipped: Number(revert.rows_skipped),
-                deleted: Number(revert.rows_deleted),
-                reinserted: Number(revert.rows_inserted),
+                restored: revertCounts?.changed ?? Number(revert.rows_changed),
+                skipped: revertCounts?.skipped ?? Number(revert.rows_skipped),
+                deleted: revertCounts?.deleted ?? Number(revert.rows_deleted),
+                reinserted: revertCounts?.inserted ?? Number(revert.rows_inserted),
               },
             }
           : {}),
         lastRunId: run?.id ?? null,
         lastRunAt: run ? (run.finished_at ?? run.started_at).toISOString() : null,
-        rowsScanned: Number(run?.rows_scanned ?? 0),
-        rowsChanged: Number(run?.rows_changed ?? 0),
-        rowsInserted: Number(run?.rows_inserted ?? 0),
-        rowsRemoved: Number(run?.rows_removed ?? 0),
+        rowsScanned: counts?.scanned ?? Number(run?.rows_scanned ?? 0),
+        rowsChanged: counts?.changed ?? Number(run?.rows_changed ?? 0),
+        rowsInserted: counts?.inserted ?? Number(run?.rows_inserted ?? 0),
+        rowsRemoved: counts?.removed ?? Number(run?.rows_removed ?? 0),
         error: crashed ? `its process died; resume it with: data-script ${name}` : run?.error ?? null,
         ...(participants.length && !crashed ? { participants: participants.map(participantStatus) } : {}),
         params: run?.params ?? null,

@@ -37,7 +37,7 @@ export async function streamSource(run: {
     batch = [];
     lines = run.records ? [] : undefined;
     summary.chunksTotal = chunkNo;
-    progress.setTotal(chunkNo);
+    progress.setTotal(chunkNo, false);
     if (settled.has(chunkNo)) return true;
     await ledger.plan(runId, [{ chunkNo, lo: null, hi: null }]);
     // A file's records are parsed JSON or CSV text already: no round trip needed.
@@ -63,6 +63,7 @@ export async function streamSource(run: {
     }
   }
   if (batch.length) await flush();
+  progress.setTotal(chunkNo, true);
   await ledger.setChunksTotal(runId, chunkNo);
 }
 

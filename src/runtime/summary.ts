@@ -15,6 +15,8 @@ export interface RunSummary extends RowCounts {
   chunks: number;
   chunksTotal: number;
   workers: number;
+  /** Why that many workers, when the run chose (no --workers given). */
+  workersReason?: string;
   /** Distinct processes that saved chunks. */
   pids: number[];
   /** Whole invocation, start-up included. */

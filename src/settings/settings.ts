@@ -27,7 +27,7 @@ export interface TargetOptions {
 
 /** How one run behaves. Numbers may be given as the CLI's strings; both are checked the same way. */
 export interface RunOptions extends TargetOptions {
-  /** Worker processes; 1 runs in-process. Default: available parallelism. */
+  /** Worker processes; 1 runs in-process. Default: chosen from the plan's chunks and the machine (the summary says why). */
   workers?: number | string;
   /** Rows per chunk; overrides the script's chunkSize. */
   chunkSize?: number | string;
@@ -82,7 +82,10 @@ export interface TargetSettings {
 }
 
 export interface RunSettings extends TargetSettings {
+  /** As given; by default the machine's parallelism, until the plan chooses (autoWorkers). */
   workers: number;
+  /** --workers not given: the run chooses from its plan and the machine (runtime/worker-count.ts). */
+  autoWorkers: boolean;
   /** Undefined: the script's own chunkSize. */
   chunkSize?: number;
   dryRun: boolean;
@@ -159,6 +162,7 @@ export function resolveRunSettings(options: RunOptions): RunSettings {
   return {
     ...target,
     workers: options.workers === undefined ? availableParallelism() : positiveInt(options.workers, "workers"),
+    autoWorkers: options.workers === undefined,
     chunkSize: options.chunkSize === undefined ? undefined : positiveInt(options.chunkSize, "chunkSize"),
     dryRun: options.dryRun ?? false,
     force: options.force ?? false,
