@@ -1,0 +1,15 @@
+const { EntitySchema } = require("typeorm");
+
+exports.AuthorSchema = new EntitySchema({
+  name: "Author",
+  tableName: "authors",
+  columns: { id: { type: Number, primary: true, generated: true }, name: { type: String } },
+  relations: { books: { type: "one-to-many", target: "Book", inverseSide: "author" } },
+});
+
+exports.BookSchema = new EntitySchema({
+  name: "Book",
+  tableName: "books",
+  columns: { id: { type: Number, primary: true, generated: true }, title: { type: String }, authorId: { type: Number } },
+  relations: { author: { type: "many-to-one", target: "Author", inverseSide: "books" } },
+});
