@@ -27,7 +27,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const ok = (command: Command) => expect({ code: command.code, out: command.out }).toEqual({ code: 0, out: expect.anything() });
+const ok = (command: Command) => {
+  if (command.code !== 0) expect({ code: command.code, out: command.out }).toEqual({ code: 0, out: "(the output of a command that succeeds)" });
+};
 const json = (command: Command) => {
   ok(command);
   return JSON.parse(command.stdout);
@@ -63,7 +65,7 @@ async function booksRun(db: TestDatabase, via: (args: string[]) => Command) {
   const run = json(via(["run", "--pending", "--json", "--workers", "2"]));
   expect(run.runs).toEqual([
     expect.objectContaining({ script: "2025-01-retitle-books", status: "completed", changed: 450 }),
-    expect.objectContaining({ script: "2025-02-add-books", status: "completed", changed: 300 }),
+    expect.objectContaining({ script: "2025-02-add-books", status: "completed", inserted: 300 }),
   ]);
   const [books] = await db.query<{ upper: string; added: string }>(
     `SELECT count(*) FILTER (WHERE title = upper(title) AND title LIKE 'BOOK %') upper, count(*) FILTER (WHERE title LIKE 'added %') added FROM books`,
@@ -94,7 +96,9 @@ describe.each(LINES)("on TypeORM $line", ({ spec }) => {
 
     beforeAll(async () => {
       app = join(work, `real-${spec.replace(/\W/g, "-")}`);
-      install("real", app, spec, ["dotenv@16", "typeorm-naming-strategies@4", "zod@4"]);
+      // typeorm-naming-strategies declares typeorm ^0.3 as its peer: an app on 1.x installs it past that, as such apps do.
+      const past = spec === "typeorm@1" ? ["--legacy-peer-deps"] : [];
+      install("real", app, spec, ["dotenv@16", "typeorm-naming-strategies@4", "zod@4", ...past]);
       db = await createTestDatabase("shapes_real");
       writeEnv(db.url);
     });
@@ -143,11 +147,11 @@ describe.each(LINES)("on TypeORM $line", ({ spec }) => {
       expect(json(cli(["status", "--json", ...flags])).map((s: { script: string; status: string }) => `${s.script}:${s.status}`)).toEqual(names.map((n) => `${n}:pending`));
       await seed();
       const run = json(cli(["run", "--pending", "--json", "--workers", "2", ...flags]));
-      expect(run.runs.map((r: { script: string; status: string; changed: number }) => [r.script, r.status, r.changed])).toEqual([
-        [names[0], "completed", 400],
-        [names[1], "completed", 500],
-        [names[2], "completed", 400],
-        [names[3], "completed", 400],
+      expect(run.runs.map((r: { script: string; status: string; changed: number; inserted: number }) => [r.script, r.status, r.changed, r.inserted])).toEqual([
+        [names[0], "completed", 400, 0],
+        [names[1], "completed", 0, 500],
+        [names[2], "completed", 400, 0],
+        [names[3], "completed", 400, 0],
       ]);
       const [assets] = await db.query(
         `SELECT count(*) FILTER (WHERE status = 'ready') ready,

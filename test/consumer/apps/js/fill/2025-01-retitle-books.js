@@ -1,9 +1,9 @@
 const { DataScript } = require("typeorm-data-script");
-const { BookSchema } = require("../entities/schemas");
+const { Book } = require("../entities/schemas");
 
 module.exports = class RetitleBooks extends DataScript {
   static description = "Upper-case every title";
-  entity = BookSchema;
+  entity = Book;
   chunkSize = 100;
 
   mutate(book) {

@@ -1,9 +1,9 @@
 const { DataScript } = require("typeorm-data-script");
-const { BookSchema } = require("../entities/schemas");
+const { Book } = require("../entities/schemas");
 
 module.exports = class AddBooks extends DataScript {
   static description = "Add 300 books to the first author";
-  entity = BookSchema;
+  entity = Book;
   chunkSize = 100;
 
   *source() {
@@ -11,6 +11,6 @@ module.exports = class AddBooks extends DataScript {
   }
 
   mutate({ n }, ctx) {
-    return ctx.manager.create(BookSchema, { title: `added ${n}`, authorId: 1 });
+    return ctx.manager.create(Book, { title: `added ${n}`, authorId: 1 });
   }
 };

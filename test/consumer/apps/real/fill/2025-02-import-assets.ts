@@ -19,7 +19,7 @@ export default class ImportAssets extends DataScript<Asset, Row> {
   entity = Asset;
   override chunkSize = 200;
 
-  *source(): Iterable<Row> {
+  override *source(): Iterable<Row> {
     for (let n = 1; n <= 500; n++) yield { n };
   }
 
