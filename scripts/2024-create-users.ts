@@ -7,11 +7,11 @@ interface NewUser {
 
 /** Source kind: 100,000 demo users, bulk-inserted (ids come back before afterInsert fires). */
 export default class CreateUsers extends DataScript<User, NewUser> {
-  static description = "Create 100,000 demo users";
+  static override description = "Create 100,000 demo users";
   entity = User;
-  chunkSize = 1_000;
+  override chunkSize = 1_000;
 
-  *source(ctx: ScriptContext): Iterable<NewUser> {
+  override *source(ctx: ScriptContext): Iterable<NewUser> {
     const count = Number(ctx.params.count ?? 100_000);
     for (let n = 1; n <= count; n++) yield { n };
   }

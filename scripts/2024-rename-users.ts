@@ -3,9 +3,9 @@ import { User } from "../entities/User";
 
 /** Table kind: upper-case every username. */
 export default class RenameUsers extends DataScript<User> {
-  static description = "Upper-case every username";
+  static override description = "Upper-case every username";
   entity = User;
-  chunkSize = 1_000;
+  override chunkSize = 1_000;
 
   mutate(user: User) {
     user.username = user.username.toUpperCase();

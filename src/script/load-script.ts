@@ -60,20 +60,28 @@ export function loadScriptFile(file: string): LoadedScript {
 
 export function loadScript(entry: ScriptEntry): LoadedScript {
   registerTypeScript();
-  let mod: { default?: unknown };
+  let mod: { default?: unknown } | (new () => DataScript);
   try {
     mod = require(entry.file);
   } catch (error) {
     throw new UsageError(`cannot load script ${entry.name} (${entry.file}): ${loadErrorMessage(error)}`, { cause: error });
   }
-  const Script = mod?.default as new () => DataScript;
+  // `export default class …`, or in a CommonJS JavaScript app `module.exports = class … extends DataScript`.
+  const Script = (typeof mod === "function" ? mod : mod?.default) as new () => DataScript;
   if (typeof Script !== "function" || !(Script.prototype instanceof DataScript || isDataScriptLike(Script))) {
     throw new UsageError(
-      `script ${entry.name} must default-export a class that extends DataScript (export default class … extends DataScript<…> {…})`,
+      `script ${entry.name} must default-export a class that extends DataScript (export default class … extends DataScript<…> {…}, or module.exports = class … in CommonJS)`,
     );
   }
   const script = new Script();
-  if (!script.entity) throw new UsageError(`script ${entry.name} does not set \`entity\` (the entity class it works on)`);
+  if (!script.entity) {
+    // `entity = Usr` with a misspelled (or circular) import compiles to `entity = undefined`: say so, not "not set".
+    throw new UsageError(
+      "entity" in script
+        ? `script ${entry.name}: \`entity\` is undefined: check the import of its entity class, which may be misspelled or circular`
+        : `script ${entry.name} does not set \`entity\` (the entity class it works on)`,
+    );
+  }
   if (typeof script.mutate !== "function") throw new UsageError(`script ${entry.name} has no mutate() method`);
   if (!Number.isInteger(script.chunkSize) || script.chunkSize < 1) {
     throw new UsageError(`script ${entry.name}: chunkSize must be a positive integer, got ${String(script.chunkSize)}`);

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { exportsLikeTsc } from "./exports-like-tsc";
 
 const SWC_OPTIONS = {
   jsc: {
@@ -15,13 +16,21 @@ const SWC_OPTIONS = {
   configFile: false,
 } as const;
 
+/**
+ * Bumped whenever what compile() does changes beyond swc's version and options, so that
+ * output cached by an older runner is compiled again. 2: exports like tsc's (exports-like-tsc.ts).
+ */
+const COMPILE_REVISION = 2;
+
 type Swc = typeof import("@swc/core");
 let swc: Swc | undefined;
 
 function compile(code: string, filename: string): string {
   swc ??= require("@swc/core") as Swc;
   const parser = { ...SWC_OPTIONS.jsc.parser, tsx: filename.endsWith(".tsx") };
-  return swc.transformSync(code, { ...SWC_OPTIONS, jsc: { ...SWC_OPTIONS.jsc, parser }, filename } as never).code;
+  const output = swc.transformSync(code, { ...SWC_OPTIONS, jsc: { ...SWC_OPTIONS.jsc, parser }, filename } as never).code;
+  // Circular imports between entity files must load as they do in the app's tsc build.
+  return exportsLikeTsc(swc, output);
 }
 
 /**
@@ -46,7 +55,7 @@ let dir: string | null | undefined;
 export function compileCached(code: string, filename: string): string {
   if (dir === undefined) dir = cacheDir() ?? null;
   if (!dir) return compile(code, filename);
-  salt ??= `${require("@swc/core/package.json").version}\0${JSON.stringify(SWC_OPTIONS)}\0`;
+  salt ??= `${COMPILE_REVISION}\0${require("@swc/core/package.json").version}\0${JSON.stringify(SWC_OPTIONS)}\0`;
   const key = createHash("sha1").update(salt).update(filename).update("\0").update(code).digest("hex");
   const file = join(dir, `${key}.js`);
   try {

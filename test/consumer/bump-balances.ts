@@ -3,9 +3,9 @@ import { DataScript, type ScriptContext } from "typeorm-data-script";
 import { Account } from "@app/entities/account";
 
 export default class BumpBalances extends DataScript<Account> {
-  static description = "Add the bonus to every balance";
+  static override description = "Add the bonus to every balance";
   entity = Account;
-  chunkSize = 250;
+  override chunkSize = 250;
 
   mutate(account: Account, ctx: ScriptContext) {
     account.balance += Number(ctx.params.bonus ?? 10);

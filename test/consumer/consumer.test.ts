@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT } from "../support/cli";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { bin, databaseFields, LINES, npm, npx, packTarball, typeormCopies } from "./support";
 
 /**
  * The package as an app installs it: packed with `npm pack`, installed from the
@@ -13,10 +13,6 @@ import { createTestDatabase, type TestDatabase } from "../support/database";
  * event in a table, and a scripts folder set once in package.json. Once with
  * TypeORM 0.3 and once with 1.x, from the registry.
  */
-const LINES = [
-  { line: "0.3", spec: "typeorm@0.3" },
-  { line: "1.x", spec: "typeorm@1" },
-];
 const ACCOUNTS = 1_200;
 
 let tarball: string;
@@ -24,8 +20,7 @@ let work: string;
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "ds-consumer-"));
-  const packed = execFileSync("npm", ["pack", "--silent", "--pack-destination", work], { cwd: ROOT, encoding: "utf8" }).trim().split("\n").at(-1)!;
-  tarball = join(work, packed);
+  tarball = packTarball(work);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -102,53 +97,3 @@ describe.each(LINES)("an app on TypeORM $line", ({ spec }) => {
     expect({ code: check.code, report: JSON.parse(check.stdout) }).toEqual({ code: 0, report: { ok: true, open: [] } });
   });
 });
-
-function bin(pkg: string, name = pkg): string {
-  const manifest = JSON.parse(readFileSync(join(ROOT, "node_modules", pkg, "package.json"), "utf8"));
-  const path = typeof manifest.bin === "string" ? manifest.bin : manifest.bin[name];
-  return join(ROOT, "node_modules", pkg, path);
-}
-
-function npm(cwd: string, args: string[]): string {
-  return execFileSync("npm", args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_loglevel: "error" }, maxBuffer: 64 * 1024 * 1024 });
-}
-
-/** `npx <args>` in the app, with only the app's own environment: no CI, no DATABASE_URL of the test run. */
-function npx(cwd: string, args: string[], extraEnv: Record<string, string>) {
-  const env: Record<string, string | undefined> = { ...process.env, ...extraEnv, CI: undefined, DATABASE_URL: undefined, FORCE_COLOR: "0" };
-  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-  const result = spawnSync("npx", ["--no-install", ...args], { cwd, encoding: "utf8", env: env as NodeJS.ProcessEnv });
-  return { code: result.status, stdout: result.stdout, out: (result.stdout + result.stderr).trim() };
-}
-
-/** The test database as the app's data source takes it: fields, not a URL. */
-function databaseFields(url: string): Record<string, string> {
-  const parsed = new URL(url);
-  return {
-    APP_DB_HOST: parsed.hostname,
-    APP_DB_PORT: parsed.port || "5432",
-    APP_DB_USER: decodeURIComponent(parsed.username),
-    APP_DB_PASSWORD: decodeURIComponent(parsed.password),
-    APP_DB_NAME: parsed.pathname.slice(1),
-  };
-}
-
-/** Every installed typeorm package under a node_modules tree. */
-function typeormCopies(nodeModules: string): string[] {
-  const found: string[] = [];
-  const visit = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const name of readdirSync(dir)) {
-      if (name.startsWith(".")) continue;
-      const path = join(dir, name);
-      if (name.startsWith("@")) {
-        visit(path);
-        continue;
-      }
-      if (name === "typeorm") found.push(path);
-      visit(join(path, "node_modules"));
-    }
-  };
-  visit(nodeModules);
-  return found;
-}
