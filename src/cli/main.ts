@@ -23,6 +23,9 @@ import {
 import { isJson, revertOptions, runOptions, showsProgress, targetOptions, type Flags } from "./flags";
 import { withSignals } from "./signals";
 
+/** `--allow-empty`: a run's option (run and the bare `data-script <script>`). */
+const ALLOW_EMPTY = { type: "boolean", default: false, describe: "run an --input file with no records (recorded as completed) instead of refusing it" } as const;
+
 /** Entry point of the `data-script` bin; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -56,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       "run [script]",
       "run (or resume) one script, or every pending one with --pending",
-      (y) => y.positional("script", { type: "string" }).option("pending", { type: "boolean", default: false }),
+      (y) => y.positional("script", { type: "string" }).option("pending", { type: "boolean", default: false }).option("allow-empty", ALLOW_EMPTY),
       async (args) => {
         if (args.pending) {
           if (args.script) throw new UsageError("give a script name or --pending, not both");
@@ -133,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       "$0 [script]",
       "run (or resume) one script",
-      (y) => y.positional("script", { type: "string" }),
+      (y) => y.positional("script", { type: "string" }).option("allow-empty", ALLOW_EMPTY),
       async (args) => {
         if (!args.script) {
           parser.showHelp("error");

@@ -167,6 +167,7 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
         inputFailure = error.message;
       }
       await dispatcher.drain();
+      if (summary.chunksTotal === 0 && !inputFailure) hooks.log(emptySourceNotice(loaded.name, loaded.input?.name));
       // afterSave owed from an earlier attempt of the run (pulled: nothing else is to be claimed).
       if (!settings.dryRun) await dispatcher.pull("afterSave");
     } else if (settings.dryRun) {
@@ -183,6 +184,13 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
   summary.heldMs = health.heldMs;
   summary.rowsPerSecond = summary.scanned / Math.max(summary.jobMs / 1000, 0.001);
   await finishParticipation({ run, runId, participant, participation, dispatcher, inputFailure });
+}
+
+/** Said out loud: a source-kind run with nothing to write is recorded as completed. */
+function emptySourceNotice(name: string, input: string | undefined): string {
+  return input
+    ? `data-script: warning: --input ${input} holds no records; with --allow-empty, ${name} is recorded as completed with no rows`
+    : `data-script: warning: ${name}'s source() yielded no inputs; the run is recorded as completed with no rows`;
 }
 
 function given(runId: number, participant: number, chunk: { chunk_no: number; lo: string | null; hi: string | null }): GivenChunkTask {

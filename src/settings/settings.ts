@@ -59,6 +59,8 @@ export interface RunOptions extends TargetOptions {
   noUndo?: boolean;
   /** Hold the run while a standby of the primary is further behind than this ("10s", ms; 0: no check). */
   maxReplicationLag?: number | string;
+  /** An --input file with no records is run (and the script recorded as completed) instead of refused. */
+  allowEmpty?: boolean;
 }
 
 export const DEFAULTS = {
@@ -104,6 +106,7 @@ export interface RunSettings extends TargetSettings {
   /** Before-images are kept (for revert) unless --no-undo; a script can also opt out (keepUndo = false). */
   keepUndo: boolean;
   maxReplicationLagMs: number;
+  allowEmpty: boolean;
 }
 
 const TARGET_KEYS: (keyof TargetOptions)[] = ["dataSource", "scripts", "embedded", "cwd", "verbose"];
@@ -127,6 +130,7 @@ const RUN_KEYS: (keyof RunOptions)[] = [
   "lease",
   "noUndo",
   "maxReplicationLag",
+  "allowEmpty",
 ];
 
 /** The CLI flag each option is, for messages. */
@@ -175,6 +179,7 @@ export function resolveRunSettings(options: RunOptions): RunSettings {
     leaseMs: options.lease === undefined ? DEFAULTS.leaseMs : duration(options.lease, "lease"),
     keepUndo: !(options.noUndo ?? false),
     maxReplicationLagMs: options.maxReplicationLag === undefined ? DEFAULTS.maxReplicationLagMs : duration(options.maxReplicationLag, "maxReplicationLag", 0),
+    allowEmpty: options.allowEmpty ?? false,
   };
 }
 
