@@ -26,6 +26,7 @@ export interface Flags {
   progress?: boolean | boolean[];
   verbose?: boolean | boolean[];
   allowEmpty?: boolean | boolean[];
+  namespace?: string | string[];
 }
 
 /** A single-valued option given more than once: the last one wins. */
@@ -39,6 +40,7 @@ export function targetOptions(flags: Flags): TargetOptions {
     scripts: last(flags.scripts),
     embedded: last(flags.embedded),
     verbose: last(flags.verbose),
+    namespace: last(flags.namespace),
   };
 }
 

@@ -35,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     .usage("$0 <script> [--join] | run <script> | run --pending | status | check | new <name> | revert <script> | prune --older-than <d>")
     .option("data-source", { alias: "d", type: "string", describe: "file exporting the TypeORM DataSource (default: package.json \"data-script\".dataSource, else ./ormconfig.ts)" })
     .option("scripts", { type: "string", describe: "folder of data scripts (default: package.json \"data-script\".scripts, else ./scripts)" })
+    .option("namespace", { type: "string", describe: "the app's name in the ledger (default: package.json \"data-script\".namespace, else the package's name)" })
     .option("workers", { type: "string", describe: "worker processes (default: available parallelism; 1 runs in-process)" })
     .option("chunk-size", { type: "string", describe: "rows per chunk (overrides the script's chunkSize)" })
     .option("dry-run", { type: "boolean", default: false, describe: "run every chunk and roll it back" })

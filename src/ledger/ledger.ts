@@ -45,7 +45,20 @@ import {
   type ParticipantRow,
   type ParticipantState,
 } from "./participants";
-import { finishRun, latestRevert, latestRun, latestRuns, resumeRun, runById, setChunksTotal, startRun, stopRun, type RunRow } from "./runs";
+import {
+  claimLegacyRuns,
+  finishRun,
+  latestRevert,
+  latestRun,
+  latestRuns,
+  resumeRun,
+  runInScope,
+  setChunksTotal,
+  startRun,
+  stopRun,
+  type RunRow,
+  type UnclaimedRun,
+} from "./runs";
 import { markReverted, planRevert, pruneUndo, saveUndo, undoImages, undoSize } from "./undo";
 import { replicationState, type ReplicationState } from "./replication";
 import { ensureLedger } from "./schema";
@@ -55,9 +68,13 @@ import { decideStart, type ChunkStatus, type RunInputs, type RunStatus, type Sta
 /**
  * The ledger as a participant's parent sees it, on its own connection: the
  * script's lock, its runs and their chunks, the participants and their
- * heartbeats. Every statement is in this folder.
+ * heartbeats. Every statement is in this folder. Bound to one namespace (one app's): every
+ * lookup of a script's runs, and the script's lock, is within it.
  */
 export interface RunLedger {
+  readonly namespace: string;
+  /** Runs recorded before namespaces become this namespace's where this app's file is the one they ran; returns the others. */
+  claimLegacy(scripts: { name: string; checksum: string }[]): Promise<UnclaimedRun[]>;
   /** The script's start-and-plan mutex: false when another process holds it (planning, or deciding to join). */
   tryLock(script: string): Promise<boolean>;
   unlock(script: string): Promise<void>;
@@ -159,7 +176,7 @@ export interface ChunkLedger {
 
 
 /** Opens the parent's ledger connection and creates the tables on first use. */
-export async function openRunLedger(options: PostgresOptions): Promise<RunLedger> {
+export async function openRunLedger(options: PostgresOptions, namespace: string): Promise<RunLedger> {
   const connection = await openLedgerConnection(options, "data-script");
   try {
     await ensureLedger(connection.sql);
@@ -167,27 +184,30 @@ export async function openRunLedger(options: PostgresOptions): Promise<RunLedger
     await connection.close().catch(() => undefined);
     throw error;
   }
-  return runLedger(connection.sql, () => connection.close());
+  return runLedger(connection.sql, { namespace }, () => connection.close());
 }
 
-function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
+function runLedger(sql: Sql, scope: { namespace: string }, close: () => Promise<void>): RunLedger {
+  const { namespace } = scope;
   const someoneAtWork = async (script: string) => {
     const [row] = await sql<{ n: number }>(
       `SELECT count(*)::int AS n FROM data_script_participants p JOIN data_script_runs r ON r.id = p.run_id
-       WHERE r.script = $1 AND r.status = 'running' AND p.state = 'active' AND ${isLive("p")}`,
-      [script],
+       WHERE r.namespace = $2 AND r.script = $1 AND r.status = 'running' AND p.state = 'active' AND ${isLive("p")}`,
+      [script, namespace],
     );
     return row.n > 0;
   };
   return {
-    tryLock: (script) => tryLockScript(sql, script),
-    unlock: (script) => unlockScript(sql, script),
+    namespace,
+    claimLegacy: (scripts) => claimLegacyRuns(sql, scope, scripts),
+    tryLock: (script) => tryLockScript(sql, namespace, script),
+    unlock: (script) => unlockScript(sql, namespace, script),
     someoneAtWork,
-    latest: (script, dryRun = false) => latestRun(sql, script, { dryRun }),
-    latestOfEach: (kind) => latestRuns(sql, kind),
-    run: (runId) => runById(sql, runId),
+    latest: (script, dryRun = false) => latestRun(sql, scope, script, { dryRun }),
+    latestOfEach: (kind) => latestRuns(sql, scope, kind),
+    run: (runId) => runInScope(sql, scope, runId),
     async startOrResume(fields) {
-      const latest = fields.revertOf === undefined ? await latestRun(sql, fields.script) : await latestRevert(sql, fields.script, fields.revertOf);
+      const latest = fields.revertOf === undefined ? await latestRun(sql, scope, fields.script) : await latestRevert(sql, scope, fields.script, fields.revertOf);
       const decision = decideStart(latest, await someoneAtWork(fields.script), fields, fields);
       switch (decision.action) {
         case "skip":
@@ -199,13 +219,13 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
         case "resume":
           await resumeRun(sql, decision.runId, fields.workers);
           await reopenFailedChunks(sql, decision.runId);
-          return { decision, run: await runById(sql, decision.runId) };
+          return { decision, run: await runInScope(sql, scope, decision.runId) };
         case "start":
           if (decision.discard !== undefined) {
             await deleteChunks(sql, decision.discard);
             await finishRun(sql, decision.discard, "failed", zeroCounts(), "discarded by --restart");
           }
-          return { decision, run: await startRun(sql, fields) };
+          return { decision, run: await startRun(sql, scope, fields) };
       }
     },
     participate: (runId, identity) => joinRun(sql, { runId, ...identity }),
@@ -232,16 +252,16 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
     splitChunk: (runId, chunkNo, first, second) => splitChunk(sql, runId, chunkNo, first, second),
     undoSize: (runId) => undoSize(sql, runId),
     markReverted: (revertRunId) => markReverted(sql, revertRunId),
-    pruneUndo: (olderThanMs) => pruneUndo(sql, olderThanMs),
+    pruneUndo: (olderThanMs) => pruneUndo(sql, namespace, olderThanMs),
     skippedKeys: (runId, limit) => skippedKeys(sql, runId, limit),
     async withScriptLock(script, work) {
       // Polled, never waited for on the connection: a participant paused while holding it must not stall
       // this one's heartbeats (they share the connection) — they are what evicts it and frees the lock.
-      while (!(await tryLockScript(sql, script))) await new Promise((r) => setTimeout(r, 100));
+      while (!(await tryLockScript(sql, namespace, script))) await new Promise((r) => setTimeout(r, 100));
       try {
         return await work();
       } finally {
-        await unlockScript(sql, script).catch(() => undefined);
+        await unlockScript(sql, namespace, script).catch(() => undefined);
       }
     },
     close,
@@ -283,5 +303,6 @@ export type {
   RunRow,
   SavedCounts,
   StartDecision,
+  UnclaimedRun,
   WorkLeft,
 };

@@ -121,6 +121,9 @@ END $$;
 -- 500,000 chunks would walk past every chunk already done.
 CREATE INDEX IF NOT EXISTS data_script_chunks_pending ON data_script_chunks (run_id, chunk_no) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS data_script_chunks_saved ON data_script_chunks (run_id, chunk_no) WHERE status = 'saved';
+-- Added with ledger namespaces: the app a run belongs to (package.json "data-script".namespace, else its package
+-- name), so two apps' scripts of one name are two scripts. NULL: recorded before; claimed by the app whose file matches.
+ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS namespace text;
 `;
 
 /** The ledger's schema version: a digest of its DDL, so any change to it is a new version. */

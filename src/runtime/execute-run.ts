@@ -7,6 +7,7 @@ import { InputError, readRecords } from "../inputs/read-records";
 import { Dispatcher } from "./dispatcher";
 import { HealthGate } from "./health";
 import { finishParticipation } from "./finish-participation";
+import { claimLegacyRuns } from "./legacy-runs";
 import { Participation } from "./participation";
 import { planKeyRanges } from "./plan";
 import type { RunContext } from "./run-context";
@@ -23,6 +24,7 @@ const JOIN_POLL_MS = 250;
  */
 export async function executeRun(run: RunContext): Promise<void> {
   const { settings, loaded, ledger, summary, hooks } = run;
+  await claimLegacyRuns(ledger, [{ name: loaded.name, checksum: loaded.checksum }]);
   if (!(await lockOrWait(run))) return locked(run);
   let held = true;
   const release = async () => {
@@ -138,7 +140,7 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
     },
     log: hooks.log,
     onEnded: () => (dispatcher.evicted = true),
-    reopen: () => openRunLedger(postgresOptions(dataSource)),
+    reopen: () => openRunLedger(postgresOptions(dataSource), settings.namespace),
   });
   participation.start();
   let inputFailure: string | undefined;

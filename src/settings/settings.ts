@@ -23,6 +23,11 @@ export interface TargetOptions {
   cwd?: string;
   /** Stack traces (and the app's .ts lines in them). */
   verbose?: boolean;
+  /**
+   * The app's name in the ledger: its runs are told apart from another app's scripts of the same name
+   * on the same database. Default: the app's `data-script.namespace`, else its package.json name, else "default".
+   */
+  namespace?: string;
 }
 
 /** How one run behaves. Numbers may be given as the CLI's strings; both are checked the same way. */
@@ -66,6 +71,7 @@ export interface RunOptions extends TargetOptions {
 export const DEFAULTS = {
   dataSource: "./ormconfig.ts",
   scripts: "./scripts",
+  namespace: "default",
   lockTimeoutMs: 5_000,
   statementTimeoutMs: 60_000,
   chunkTimeoutMs: 300_000,
@@ -78,6 +84,7 @@ export const DEFAULTS = {
 export interface TargetSettings {
   dataSource: string;
   scripts: string;
+  namespace: string;
   embedded: boolean;
   cwd: string;
   verbose: boolean;
@@ -109,7 +116,7 @@ export interface RunSettings extends TargetSettings {
   allowEmpty: boolean;
 }
 
-const TARGET_KEYS: (keyof TargetOptions)[] = ["dataSource", "scripts", "embedded", "cwd", "verbose"];
+const TARGET_KEYS: (keyof TargetOptions)[] = ["dataSource", "scripts", "embedded", "cwd", "verbose", "namespace"];
 const RUN_KEYS: (keyof RunOptions)[] = [
   ...TARGET_KEYS,
   "workers",
@@ -148,10 +155,14 @@ const FLAGS: Record<string, string> = {
 export function resolveTargetSettings(options: TargetOptions, known: readonly string[] = TARGET_KEYS): TargetSettings {
   refuseUnknown(options as Record<string, unknown>, known);
   const cwd = options.cwd ?? process.cwd();
-  const app = options.dataSource && options.scripts ? {} : readAppConfig(cwd);
+  const app = options.dataSource && options.scripts && options.namespace ? {} : readAppConfig(cwd);
+  if (options.namespace !== undefined && (typeof options.namespace !== "string" || !options.namespace.trim())) {
+    throw new UsageError(`--namespace must be a non-empty name, got "${String(options.namespace)}"`);
+  }
   return {
     dataSource: options.dataSource ?? app.dataSource ?? DEFAULTS.dataSource,
     scripts: options.scripts ?? app.scripts ?? DEFAULTS.scripts,
+    namespace: options.namespace ?? app.namespace ?? app.packageName ?? DEFAULTS.namespace,
     embedded: options.embedded ?? false,
     cwd,
     verbose: options.verbose ?? false,
