@@ -16,6 +16,7 @@ import {
   type NoClaim,
 } from "./chunk-claims";
 import {
+  chunkAccount,
   chunksOf,
   deleteChunks,
   failedChunks,
@@ -25,6 +26,7 @@ import {
   skippedKeys,
   splitChunk,
   workLeft,
+  type ChunkAccount,
   type ChunkRange,
   type ChunkRow,
   type WorkLeft,
@@ -63,7 +65,8 @@ import { markReverted, planRevert, pruneUndo, saveUndo, undoImages, undoSize } f
 import { replicationState, type ReplicationState } from "./replication";
 import { ensureLedger } from "./schema";
 import { sqlFromManager, type Sql } from "./sql";
-import { decideStart, type ChunkStatus, type RunInputs, type RunStatus, type StartDecision } from "./transitions";
+import { ledgerDamage } from "./ledger-damage";
+import { decideStart, RESUMABLE, type ChunkStatus, type RunInputs, type RunStatus, type StartDecision } from "./transitions";
 
 /**
  * The ledger as a participant's parent sees it, on its own connection: the
@@ -96,6 +99,8 @@ export interface RunLedger {
   othersAtWork(runId: number, me: number | null): Promise<number>;
   plan(runId: number, chunks: ChunkRange[]): Promise<void>;
   chunks(runId: number): Promise<ChunkRow[]>;
+  /** What the ledger holds of the run's chunks, to hold against its plan (see chunkAccount). */
+  chunkAccount(runId: number): Promise<ChunkAccount>;
   setChunksTotal(runId: number, total: number): Promise<void>;
   workLeft(runId: number): Promise<WorkLeft>;
   failedChunks(runId: number): Promise<number>;
@@ -139,6 +144,8 @@ export interface StartFields extends RunInputs {
   /** A revert of this run: decided from its latest revert, not from the script's latest run. */
   revertOf?: number;
   keepUndo?: boolean;
+  /** The script inserts every input as a new row (source kind without upsertOn). */
+  insertsRows?: boolean;
 }
 
 export interface ParticipantIdentity {
@@ -208,7 +215,9 @@ function runLedger(sql: Sql, scope: { namespace: string }, close: () => Promise<
     run: (runId) => runInScope(sql, scope, runId),
     async startOrResume(fields) {
       const latest = fields.revertOf === undefined ? await latestRun(sql, scope, fields.script) : await latestRevert(sql, scope, fields.script, fields.revertOf);
-      const decision = decideStart(latest, await someoneAtWork(fields.script), fields, fields);
+      // An insert-kind script's unfinished run: the rows its saved chunks inserted (a new run would insert them again).
+      const savedInserts = fields.insertsRows && latest && RESUMABLE.includes(latest.status) ? (await settledCounts(sql, latest.id)).inserted : 0;
+      const decision = decideStart(latest, await someoneAtWork(fields.script), { ...fields, savedInserts }, fields);
       switch (decision.action) {
         case "skip":
         case "join":
@@ -216,10 +225,14 @@ function runLedger(sql: Sql, scope: { namespace: string }, close: () => Promise<
           return { decision, run: latest };
         case "locked":
           return { decision };
-        case "resume":
+        case "resume": {
+          // A run whose chunk rows were deleted by hand cannot be resumed: a source-kind resume would apply them again.
+          const damage = ledgerDamage(latest!, await chunkAccount(sql, decision.runId), false);
+          if (damage) return { decision: { action: "refuse", runId: decision.runId, reason: damage }, run: latest };
           await resumeRun(sql, decision.runId, fields.workers);
           await reopenFailedChunks(sql, decision.runId);
           return { decision, run: await runInScope(sql, scope, decision.runId) };
+        }
         case "start":
           if (decision.discard !== undefined) {
             await deleteChunks(sql, decision.discard);
@@ -237,6 +250,7 @@ function runLedger(sql: Sql, scope: { namespace: string }, close: () => Promise<
     othersAtWork: (runId, me) => othersAtWork(sql, runId, me),
     plan: (runId, chunks) => insertChunks(sql, runId, chunks),
     chunks: (runId) => chunksOf(sql, runId),
+    chunkAccount: (runId) => chunkAccount(sql, runId),
     setChunksTotal: (runId, total) => setChunksTotal(sql, runId, total),
     workLeft: (runId) => workLeft(sql, runId),
     failedChunks: (runId) => failedChunks(sql, runId),
@@ -290,6 +304,7 @@ export function chunkLedger(manager: EntityManager): ChunkLedger {
 
 export { EvictedError } from "./chunk-claims";
 export type {
+  ChunkAccount,
   ChunkRange,
   ChunkRow,
   ChunkTimeouts,

@@ -2,7 +2,7 @@ import { postgresOptions } from "../database/postgres-options";
 import { openRunLedger, type FailureRow, type RunRow } from "../ledger/ledger";
 import type { GivenChunkTask } from "../messages";
 import { UsageError } from "../errors";
-import { isSourceScript, type ScriptContext } from "../script/data-script";
+import { insertsRows, isSourceScript, type ScriptContext } from "../script/data-script";
 import { InputError, readRecords } from "../inputs/read-records";
 import { Dispatcher } from "./dispatcher";
 import { HealthGate } from "./health";
@@ -45,6 +45,7 @@ export async function executeRun(run: RunContext): Promise<void> {
       join,
       revertOf,
       keepUndo: keepUndo && loaded.script.keepUndo !== false,
+      insertsRows: run.revert === undefined && insertsRows(loaded.script),
       params: loaded.params.json,
       paramsTyped: loaded.params.typed,
       input: loaded.input && { name: loaded.input.name, checksum: loaded.input.checksum },
