@@ -81,7 +81,7 @@ async function* jsonLines(file: InputFile, options: InputOptions): AsyncGenerato
     } catch (error) {
       throw new InputError(`${lineLabel(file.name, line)}: not valid JSON (${(error as Error).message})`);
     }
-    const twice = duplicateKey(trimmed);
+    const twice = duplicateKey(trimmed, value);
     if (twice !== undefined) {
       throw new InputError(`${lineLabel(file.name, line)}: the key ${JSON.stringify(twice)} is given twice in one object; only one value could be kept, so neither is`);
     }
