@@ -2,6 +2,7 @@ import type { EntityManager, EntityMetadata, ObjectLiteral, SelectQueryBuilder }
 import { updateLoaded } from "../bulk/bulk-update";
 import { describeKey } from "../bulk/change-set";
 import { snapshotterFor } from "../bulk/compiled/snapshotter";
+import { elementType, KeyRange, keyRangeSql } from "../bulk/key-range";
 import { loadByKeys } from "../bulk/load";
 import { getEntities } from "../bulk/load-entities";
 import type { RowFailure } from "../ledger/ledger";
@@ -56,7 +57,7 @@ export async function writeTableChunk(
     mutated.push(row);
     loaded.push(state);
   }
-  const keyRange = task.retryFailures ? undefined : { lo: task.lo, hi: task.hi };
+  const keyRange = task.retryFailures ? undefined : chunkKeyRange(metadata, task);
   const refs = mutated.map((row, i) => ({ entity: row, label: `${metadata.name} row ${describeKey(metadata, row)}`, loaded: loaded[i] }));
   const write = (rows: typeof refs) =>
     updateLoaded(manager, rows.map((r) => r.entity), rows.map((r) => r.loaded), { keyRange }).catch((error) => {
@@ -90,15 +91,41 @@ export async function writeTableChunk(
 
 async function loadRange(script: DataScript, metadata: EntityMetadata, manager: EntityManager, task: ChunkWork, ctx: ScriptContext<unknown>) {
   const alias = "row";
-  const key = metadata.primaryColumns[0];
   let qb = manager.createQueryBuilder(metadata.target as never, alias);
   if (script.where) qb = script.where(qb, ctx);
-  qb = qb
-    .andWhere(`${alias}.${key.propertyPath} BETWEEN :__lo AND :__hi`, { __lo: task.lo, __hi: task.hi })
-    .orderBy(`${alias}.${key.propertyPath}`, "ASC");
+  let range: unknown[];
+  if (metadata.primaryColumns.length === 1) {
+    const key = metadata.primaryColumns[0];
+    range = [task.lo, task.hi];
+    qb = qb.andWhere(`${alias}.${key.propertyPath} BETWEEN :__lo AND :__hi`, { __lo: task.lo, __hi: task.hi }).orderBy(`${alias}.${key.propertyPath}`, "ASC");
+  } else {
+    const bounded = compositeRangeWhere(metadata, manager.connection.driver.escape(alias), chunkKeyRange(metadata, task));
+    range = bounded.values;
+    qb = qb.andWhere(bounded.where, bounded.parameters);
+    metadata.primaryColumns.forEach((key, i) => (i ? qb.addOrderBy(`${alias}.${key.propertyPath}`, "ASC") : qb.orderBy(`${alias}.${key.propertyPath}`, "ASC")));
+  }
   if (script.lock) qb = qb.setLock("pessimistic_write");
   // A script's `where` may build a different query for each chunk; without one, only the range differs.
-  return (await getEntities(qb, script.where ? undefined : (built) => rangeQuery(metadata, Boolean(script.lock), built, [task.lo, task.hi]))) as ObjectLiteral[];
+  return (await getEntities(qb, script.where ? undefined : (built) => rangeQuery(metadata, Boolean(script.lock), built, range))) as ObjectLiteral[];
+}
+
+/** The chunk's key range from its ledger bounds (a table-kind chunk always has both). */
+function chunkKeyRange(metadata: EntityMetadata, task: ChunkWork): KeyRange {
+  return KeyRange.fromLedger(metadata, { lo: task.lo!, hi: task.hi! });
+}
+
+/** A composite key's range as a query-builder condition: named parameters, in keyRangeSql's order. */
+function compositeRangeWhere(metadata: EntityMetadata, alias: string, range: KeyRange) {
+  const keys = range.keys;
+  const values = range.values();
+  const parameters: Record<string, unknown> = {};
+  values.forEach((value, i) => (parameters[`__key${i}`] = value));
+  const where = keyRangeSql(
+    keys.map((k) => `${alias}.${k.name}`),
+    keys.map(elementType),
+    (i, type) => `CAST(:__key${i} AS ${type})`,
+  );
+  return { where, parameters, values };
 }
 
 /** The range load's SQL per entity and lock mode: TypeORM builds the same text for every chunk (~0.7 ms each). */
@@ -110,7 +137,7 @@ function rangeQuery(metadata: EntityMetadata, locked: boolean, qb: SelectQueryBu
   const sql = byLock.get(locked);
   if (sql !== undefined) return [sql, range];
   const [built, parameters] = qb.getQueryAndParameters();
-  // Kept only when the range is all it takes: its two values, in order.
-  if (parameters.length === 2 && parameters[0] === range[0] && parameters[1] === range[1]) byLock.set(locked, built);
+  // Kept only when the range is all it takes: its values, in order.
+  if (parameters.length === range.length && range.every((value, i) => parameters[i] === value)) byLock.set(locked, built);
   return [built, parameters];
 }
