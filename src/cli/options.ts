@@ -12,15 +12,15 @@ export function targetFlags<T>(y: Argv<T>) {
   return y
     .option("data-source", { alias: "d", type: "string", describe: "file exporting the TypeORM DataSource (default: package.json \"data-script\".dataSource, else ./ormconfig.ts)" })
     .option("scripts", { type: "string", describe: "folder of data scripts (default: package.json \"data-script\".scripts, else ./scripts)" })
-    .option("namespace", { type: "string", describe: "the app's name in the ledger (default: package.json \"data-script\".namespace, else the package's name)" })
-    .group(["data-source", "scripts", "namespace"], "Where:");
+    .group(["data-source", "scripts"], "Where:");
 }
 
 /** How to reach the database: every command that connects. */
 export function databaseFlags<T>(y: Argv<T>) {
   return targetFlags(y)
     .option("embedded", { type: "boolean", default: false, describe: "use the embedded PostgreSQL even under CI (when the data source names no database)" })
-    .group(["embedded"], "Where:");
+    .option("namespace", { type: "string", describe: "the app's name in the ledger (default: package.json \"data-script\".namespace, else the package's name)" })
+    .group(["embedded", "namespace"], "Where:");
 }
 
 /** Machine-readable output. */
