@@ -23,7 +23,9 @@ afterEach(async () => {
 
 // The fixture project passes its own --scripts last: app B's folder must win, so B's args go after it.
 const appA = (...args: string[]) => trust.cli(db, [...args, ...A, "--workers", "1"]);
-const appB = (...args: string[]) => runCli([...args, "-d", "test/fixtures/trust/ormconfig.ts", "--no-progress", ...B, "--workers", "1"], { env: { DATABASE_URL: db.url } });
+// Only the commands that run chunks take --workers.
+const workers = (args: string[]) => (["status", "check", "prune"].includes(args[0]) ? [] : ["--workers", "1"]);
+const appB = (...args: string[]) => runCli([...args, "-d", "test/fixtures/trust/ormconfig.ts", "--no-progress", ...B, ...workers(args)], { env: { DATABASE_URL: db.url } });
 const sums = async () => (await db.query<{ a: string; q: string }>(`SELECT count(*) FILTER (WHERE name LIKE '%a') a, sum(qty) q FROM items`))[0];
 
 test("app B's `shared` is not app A's: not skipped, pending in B's check, run by B's run --pending", async () => {
