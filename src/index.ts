@@ -26,3 +26,7 @@ export { formatJson } from "./report/format-json";
 export { describeError } from "./report/describe-error";
 export { EXIT, exitCodeOf } from "./report/exit-codes";
 export { UsageError } from "./errors";
+
+// The web dashboard (`data-script ui`, or mounted in an app): loaded on first call only.
+export { createDashboardHandler, serveDashboard } from "./dashboard/lazy";
+export type { DashboardHandler, DashboardOptions, DashboardServer, ServeDashboardOptions } from "./dashboard/options";

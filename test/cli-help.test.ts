@@ -23,6 +23,7 @@ describe("per-command help", () => {
     ["new", [...target, "--with-params", "--with-input"]],
     ["revert", [...runner, "--run"]],
     ["prune", [...database, "--json", "--older-than"]],
+    ["ui", [...database, "--port", "--host", "--read-only"]],
   ])("`%s --help` lists exactly its own options", async (command, expected) => {
     expect(optionsOf(await help([command]))).toEqual([...expected, ...always].sort());
   });

@@ -22,6 +22,7 @@ import {
   runScript,
   scaffoldScript,
   scriptStatuses,
+  serveDashboard,
   silentProgress,
   UsageError,
   type RunSummary,
@@ -36,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   let verbose = argv.includes("--verbose");
   const parser = yargs(stdinInput(argv))
     .scriptName("data-script")
-    .usage("$0 <script> [--join] | run <script> | run --pending | status | check | new <name> | revert <script> | prune --older-than <d> | pause|resume|cancel <script>")
+    .usage("$0 <script> [--join] | run <script> | run --pending | status | check | new <name> | revert <script> | prune --older-than <d> | pause|resume|cancel <script> | ui")
     // Every command lists (and takes) only its own options: the groups are in options.ts.
     .option("verbose", { type: "boolean", default: false, global: true, describe: "show stack traces" })
     .command(
@@ -103,6 +104,24 @@ export async function main(argv: string[]): Promise<number> {
         const pruned = await pruneUndo({ ...targetOptions(flags), olderThan: flags.olderThan, log: notices(flags) });
         if (isJson(flags)) console.log(formatJson(pruned));
         else console.log(`pruned the before-images of ${pruned.runs} run(s): ${pruned.rows} rows, ${(pruned.bytes / 1024 / 1024).toFixed(1)} MB`);
+      },
+    )
+    .command(
+      "ui",
+      "the live web dashboard (token-protected, bound to 127.0.0.1)",
+      (y) =>
+        quietProgressFlag(databaseFlags(y))
+          .option("port", { type: "string", describe: "port to listen on (default 8384; 0 picks a free one)" })
+          .option("host", { type: "string", describe: "address to bind (default 127.0.0.1: this machine only)" })
+          .option("read-only", { type: "boolean", default: false, describe: "show the runs, offer no action (and refuse them)" })
+          .group(["port", "host", "read-only"], "Dashboard:"),
+      async (args) => {
+        const flags = args as unknown as Flags & { port?: string; host?: string; readOnly: boolean };
+        const server = await serveDashboard({ ...targetOptions(flags), port: flags.port, host: flags.host, readOnly: flags.readOnly, log: notices(flags) });
+        console.log(`data-script dashboard${flags.readOnly ? " (read-only)" : ""}: ${server.url}`);
+        // Serves until SIGINT/SIGTERM.
+        await new Promise((resolve) => (process.once("SIGINT", resolve), process.once("SIGTERM", resolve)));
+        await server.close();
       },
     )
     .command(
