@@ -11,9 +11,9 @@ describe("per-command help", () => {
   const optionsOf = (text: string) => [...text.matchAll(/^\s+(?:-\w, )?(--[\w-]+)/gm)].map((m) => m[1]).sort();
 
   const target = ["--data-source", "--scripts"];
-  const database = [...target, "--embedded"];
+  const database = [...target, "--embedded", "--namespace"];
   const runner = [...database, "--json", "--progress", "--workers", "--dry-run", "--restart", "--join", "--lease", "--pause-ms", "--lock-timeout", "--statement-timeout", "--chunk-timeout", "--max-replication-lag"];
-  const scriptRun = [...runner, "--chunk-size", "--force", "--continue-on-error", "--undo", "--param", "--params-file", "--input"];
+  const scriptRun = [...runner, "--chunk-size", "--force", "--continue-on-error", "--undo", "--param", "--params-file", "--input", "--allow-empty"];
   const always = ["--help", "--verbose"];
 
   test.each<[string, string[]]>([

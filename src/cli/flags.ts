@@ -25,6 +25,8 @@ export interface Flags {
   json?: boolean | boolean[];
   progress?: boolean | boolean[];
   verbose?: boolean | boolean[];
+  allowEmpty?: boolean | boolean[];
+  namespace?: string | string[];
 }
 
 /** A single-valued option given more than once: the last one wins. */
@@ -38,6 +40,7 @@ export function targetOptions(flags: Flags): TargetOptions {
     scripts: last(flags.scripts),
     embedded: last(flags.embedded),
     verbose: last(flags.verbose),
+    namespace: last(flags.namespace),
   };
 }
 
@@ -62,12 +65,13 @@ export function runOptions(flags: Flags): RunOptions {
     lease: last(flags.lease),
     noUndo: last(flags.undo) === false,
     maxReplicationLag: last(flags.maxReplicationLag),
+    allowEmpty: last(flags.allowEmpty),
   };
 }
 
 /** A revert takes the run options that make sense for it (the rest are refused by the API as unknown). */
-export function revertOptions(flags: Flags): Omit<RunOptions, "force" | "chunkSize" | "continueOnError" | "noUndo"> {
-  const { force: _force, chunkSize: _chunkSize, continueOnError: _continueOnError, noUndo: _noUndo, ...options } = runOptions(flags);
+export function revertOptions(flags: Flags): Omit<RunOptions, "force" | "chunkSize" | "continueOnError" | "noUndo" | "allowEmpty"> {
+  const { force: _force, chunkSize: _chunkSize, continueOnError: _continueOnError, noUndo: _noUndo, allowEmpty: _allowEmpty, ...options } = runOptions(flags);
   return options;
 }
 

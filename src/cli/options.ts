@@ -19,7 +19,8 @@ export function targetFlags<T>(y: Argv<T>) {
 export function databaseFlags<T>(y: Argv<T>) {
   return targetFlags(y)
     .option("embedded", { type: "boolean", default: false, describe: "use the embedded PostgreSQL even under CI (when the data source names no database)" })
-    .group(["embedded"], "Where:");
+    .option("namespace", { type: "string", describe: "the app's name in the ledger (default: package.json \"data-script\".namespace, else the package's name)" })
+    .group(["embedded", "namespace"], "Where:");
 }
 
 /** Machine-readable output. */
@@ -61,6 +62,7 @@ export function scriptRunFlags<T>(y: Argv<T>) {
     .option("param", { type: "string", array: true, default: [], describe: "script parameter key=value (repeatable)" })
     .option("params-file", { type: "string", describe: "a JSON file of script parameters (--param values override it)" })
     .option("input", { type: "string", describe: "the script's input file: CSV or JSON lines, optionally gzipped; - for standard input" })
+    .option("allow-empty", { type: "boolean", default: false, describe: "run an --input file with no records (recorded as completed) instead of refusing it" })
     .group(["chunk-size", "force", "continue-on-error", "undo"], "Run:")
-    .group(["param", "params-file", "input"], "Script inputs:");
+    .group(["param", "params-file", "input", "allow-empty"], "Script inputs:");
 }

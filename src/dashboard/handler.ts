@@ -76,7 +76,7 @@ export function createDashboardHandler(options: DashboardOptions = {}, controls:
     if (parts[0] === "scripts" && parts.length === 2) {
       const statuses = await source.statuses();
       const status = statuses.find((s) => s.script === parts[1]);
-      const runs = await runsOfScript(source.sql, parts[1]);
+      const runs = await runsOfScript(source.sql, source.settings.namespace, parts[1]);
       if (!status && !runs.length) return text(res, 404, `data-script dashboard: no script ${parts[1]}`);
       return send(res, 200, HTML, historyPage(ctx, parts[1], status?.description ?? null, runs).text);
     }
@@ -144,8 +144,8 @@ const HTML = "text/html; charset=utf-8";
 /** The latest real apply run of the script: the controls act on it, so its page is the one that offers them. */
 async function latestApplyId(source: LedgerSource, script: string): Promise<number | null> {
   const runs = await source.sql<{ id: number }>(
-    `SELECT id FROM data_script_runs WHERE script = $1 AND kind = 'apply' AND NOT dry_run ORDER BY id DESC LIMIT 1`,
-    [script],
+    `SELECT id FROM data_script_runs WHERE namespace = $2 AND script = $1 AND kind = 'apply' AND NOT dry_run ORDER BY id DESC LIMIT 1`,
+    [script, source.settings.namespace],
   );
   return runs[0]?.id ?? null;
 }

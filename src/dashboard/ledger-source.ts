@@ -34,6 +34,7 @@ export function ledgerSource(options: TargetOptions & { log?: (line: string) => 
     embedded: options.embedded,
     cwd: options.cwd,
     verbose: options.verbose,
+    namespace: options.namespace,
   };
   for (const key of Object.keys(targetOptions) as (keyof TargetOptions)[]) if (targetOptions[key] === undefined) delete targetOptions[key];
   const settings = resolveTargetSettings(targetOptions);

@@ -9,6 +9,11 @@ export type ColumnType = "string" | "number" | "integer" | "boolean" | "date" | 
 export interface InputOptions {
   /** Default: from the file name (`.csv`, `.jsonl`/`.ndjson`, each optionally `.gz`); for stdin, sniffed from its first byte. */
   format?: "csv" | "jsonl";
+  /**
+   * The file's text encoding: any label TextDecoder takes ("latin1", "windows-1252", "utf-16le").
+   * Default UTF-8, checked: a byte sequence that is not UTF-8 stops the read, naming its line.
+   */
+  encoding?: string;
   /** CSV: the field delimiter. Default `,`. */
   delimiter?: string;
   /**

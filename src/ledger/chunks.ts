@@ -147,3 +147,35 @@ async function splitOnce(sql: Sql, runId: number, chunkNo: number, first: { lo: 
   );
   return row?.chunk_no ?? 0;
 }
+
+/**
+ * What the ledger holds of a run's chunks, to hold against its plan: how many rows, the highest
+ * number, up to 10 numbers missing below it, and up to 10 chunks marked settled that no
+ * participant saved (saved_at is set only with the data's commit). Read once, at the end of a run
+ * or before resuming it: a hand-deleted or hand-marked chunk row must not let a run complete.
+ */
+export interface ChunkAccount {
+  held: number;
+  highest: number;
+  missing: number[];
+  unsaved: number[];
+}
+
+export async function chunkAccount(sql: Sql, runId: number): Promise<ChunkAccount> {
+  const [row] = await sql<{ held: number; highest: number; unsaved: number[] }>(
+    `SELECT count(*)::int AS held, coalesce(max(chunk_no), 0)::int AS highest,
+            coalesce((array_agg(chunk_no ORDER BY chunk_no) FILTER (WHERE status = ANY($2::text[]) AND saved_at IS NULL))[1:10], '{}') AS unsaved
+     FROM data_script_chunks WHERE run_id = $1`,
+    [runId, SETTLED],
+  );
+  let missing: number[] = [];
+  if (row.held < row.highest) {
+    const gaps = await sql<{ n: number }>(
+      `SELECT g AS n FROM generate_series(1, $2::int) g
+       WHERE NOT EXISTS (SELECT 1 FROM data_script_chunks c WHERE c.run_id = $1 AND c.chunk_no = g) ORDER BY g LIMIT 10`,
+      [runId, row.highest],
+    );
+    missing = gaps.map((g) => g.n);
+  }
+  return { held: row.held, highest: row.highest, missing, unsaved: row.unsaved };
+}

@@ -19,11 +19,11 @@ export async function runRecord(sql: Sql, runId: number): Promise<RunRecord | un
   return row?.r;
 }
 
-/** Every run of a script (applies, reverts, dry runs), newest first. */
-export async function runsOfScript(sql: Sql, script: string, limit = 200): Promise<RunRecord[]> {
+/** Every run of a script in the app's namespace (applies, reverts, dry runs), newest first. */
+export async function runsOfScript(sql: Sql, namespace: string, script: string, limit = 200): Promise<RunRecord[]> {
   const rows = await sql<{ r: RunRecord }>(
-    `SELECT to_jsonb(r) AS r FROM data_script_runs r WHERE r.script = $1 ORDER BY r.id DESC LIMIT $2`,
-    [script, limit],
+    `SELECT to_jsonb(r) AS r FROM data_script_runs r WHERE r.namespace = $3 AND r.script = $1 ORDER BY r.id DESC LIMIT $2`,
+    [script, limit, namespace],
   );
   return rows.map((row) => row.r);
 }
@@ -32,7 +32,7 @@ export async function runsOfScript(sql: Sql, script: string, limit = 200): Promi
 export async function revertOf(sql: Sql, runId: number): Promise<RunRecord | undefined> {
   const [row] = await sql<{ r: RunRecord }>(
     `SELECT to_jsonb(r) AS r FROM data_script_runs r
-     WHERE r.script = (SELECT script FROM data_script_runs WHERE id = $1) AND r.kind = 'revert' AND r.reverts = $1 AND NOT r.dry_run
+     WHERE (r.namespace, r.script) = (SELECT namespace, script FROM data_script_runs WHERE id = $1) AND r.kind = 'revert' AND r.reverts = $1 AND NOT r.dry_run
      ORDER BY r.id DESC LIMIT 1`,
     [runId],
   );

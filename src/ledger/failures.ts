@@ -28,18 +28,37 @@ export async function recordFailures(sql: Sql, runId: number, chunkNo: number, f
     [
       runId,
       chunkNo,
-      failures.map((f) => (f.key === undefined ? null : JSON.stringify(f.key))),
-      failures.map((f) => (f.input === undefined ? null : JSON.stringify(f.input))),
-      failures.map((f) => f.error),
+      failures.map((f) => (f.key === undefined ? null : storable(f.key))),
+      failures.map((f) => (f.input === undefined ? null : storable(f.input))),
+      failures.map((f) => f.error.replace(/\u0000/g, "\\u0000")),
     ],
   );
 }
 
 export async function openFailures(sql: Sql, runId: number): Promise<FailureRow[]> {
-  return sql<FailureRow>(
+  const rows = await sql<FailureRow>(
     `SELECT id, chunk_no, row_key, input, error FROM data_script_failures WHERE run_id = $1 AND NOT resolved ORDER BY id`,
     [runId],
   );
+  return rows.map((r) => ({ ...r, row_key: restored(r.row_key), input: restored(r.input) }));
+}
+
+/**
+ * jsonb cannot hold U+0000 (`\u0000 cannot be converted to text`), and an input the database refused
+ * for a NUL is exactly what must be recorded: such a value is kept as its JSON text in base64,
+ * read back unchanged for the retry.
+ */
+const NUL_SAFE = "data-script:json-base64";
+
+function storable(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.includes("\\u0000") ? JSON.stringify({ [NUL_SAFE]: Buffer.from(text, "utf8").toString("base64") }) : text;
+}
+
+function restored(value: unknown): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  const encoded = (value as Record<string, unknown>)[NUL_SAFE];
+  return typeof encoded === "string" && Object.keys(value).length === 1 ? JSON.parse(Buffer.from(encoded, "base64").toString("utf8")) : value;
 }
 
 /** Claims failures for a retry in the retry's own transaction (at most one process retries a row). */

@@ -16,6 +16,7 @@ import {
   type NoClaim,
 } from "./chunk-claims";
 import {
+  chunkAccount,
   chunksOf,
   deleteChunks,
   failedChunks,
@@ -25,6 +26,7 @@ import {
   skippedKeys,
   splitChunk,
   workLeft,
+  type ChunkAccount,
   type ChunkRange,
   type ChunkRow,
   type WorkLeft,
@@ -46,19 +48,37 @@ import {
   type ParticipantRow,
   type ParticipantState,
 } from "./participants";
-import { finishRun, latestRevert, latestRun, latestRuns, resumeRun, runById, setChunksTotal, startRun, stopRun, type RunRow } from "./runs";
+import {
+  claimLegacyRuns,
+  finishRun,
+  latestRevert,
+  latestRun,
+  latestRuns,
+  resumeRun,
+  runInScope,
+  setChunksTotal,
+  startRun,
+  stopRun,
+  type RunRow,
+  type UnclaimedRun,
+} from "./runs";
 import { markReverted, planRevert, pruneUndo, saveUndo, undoImages, undoSize } from "./undo";
 import { replicationState, type ReplicationState } from "./replication";
 import { ensureLedger } from "./schema";
 import { sqlFromManager, type Sql } from "./sql";
-import { decideStart, type ChunkStatus, type ControlAction, type RunInputs, type RunStatus, type StartDecision } from "./transitions";
+import { ledgerDamage } from "./ledger-damage";
+import { decideStart, RESUMABLE, type ChunkStatus, type ControlAction, type RunInputs, type RunStatus, type StartDecision } from "./transitions";
 
 /**
  * The ledger as a participant's parent sees it, on its own connection: the
  * script's lock, its runs and their chunks, the participants and their
- * heartbeats. Every statement is in this folder.
+ * heartbeats. Every statement is in this folder. Bound to one namespace (one app's): every
+ * lookup of a script's runs, and the script's lock, is within it.
  */
 export interface RunLedger {
+  readonly namespace: string;
+  /** Runs recorded before namespaces become this namespace's where this app's file is the one they ran; returns the others. */
+  claimLegacy(scripts: { name: string; checksum: string }[]): Promise<UnclaimedRun[]>;
   /** The script's start-and-plan mutex: false when another process holds it (planning, or deciding to join). */
   tryLock(script: string): Promise<boolean>;
   unlock(script: string): Promise<void>;
@@ -81,6 +101,8 @@ export interface RunLedger {
   othersAtWork(runId: number, me: number | null): Promise<number>;
   plan(runId: number, chunks: ChunkRange[]): Promise<void>;
   chunks(runId: number): Promise<ChunkRow[]>;
+  /** What the ledger holds of the run's chunks, to hold against its plan (see chunkAccount). */
+  chunkAccount(runId: number): Promise<ChunkAccount>;
   setChunksTotal(runId: number, total: number): Promise<void>;
   workLeft(runId: number): Promise<WorkLeft>;
   failedChunks(runId: number): Promise<number>;
@@ -132,6 +154,8 @@ export interface StartFields extends RunInputs {
   /** A revert of this run: decided from its latest revert, not from the script's latest run. */
   revertOf?: number;
   keepUndo?: boolean;
+  /** The script inserts every input as a new row (source kind without upsertOn). */
+  insertsRows?: boolean;
 }
 
 export interface ParticipantIdentity {
@@ -169,7 +193,7 @@ export interface ChunkLedger {
 
 
 /** Opens the parent's ledger connection and creates the tables on first use. */
-export async function openRunLedger(options: PostgresOptions): Promise<RunLedger> {
+export async function openRunLedger(options: PostgresOptions, namespace: string): Promise<RunLedger> {
   const connection = await openLedgerConnection(options, "data-script");
   try {
     await ensureLedger(connection.sql);
@@ -177,28 +201,33 @@ export async function openRunLedger(options: PostgresOptions): Promise<RunLedger
     await connection.close().catch(() => undefined);
     throw error;
   }
-  return runLedger(connection.sql, () => connection.close());
+  return runLedger(connection.sql, { namespace }, () => connection.close());
 }
 
-function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
+function runLedger(sql: Sql, scope: { namespace: string }, close: () => Promise<void>): RunLedger {
+  const { namespace } = scope;
   const someoneAtWork = async (script: string) => {
     const [row] = await sql<{ n: number }>(
       `SELECT count(*)::int AS n FROM data_script_participants p JOIN data_script_runs r ON r.id = p.run_id
-       WHERE r.script = $1 AND r.status IN ('running', 'paused', 'cancelled') AND p.state = 'active' AND ${isLive("p")}`,
-      [script],
+       WHERE r.namespace = $2 AND r.script = $1 AND r.status IN ('running', 'paused', 'cancelled') AND p.state = 'active' AND ${isLive("p")}`,
+      [script, namespace],
     );
     return row.n > 0;
   };
   return {
-    tryLock: (script) => tryLockScript(sql, script),
-    unlock: (script) => unlockScript(sql, script),
+    namespace,
+    claimLegacy: (scripts) => claimLegacyRuns(sql, scope, scripts),
+    tryLock: (script) => tryLockScript(sql, namespace, script),
+    unlock: (script) => unlockScript(sql, namespace, script),
     someoneAtWork,
-    latest: (script, dryRun = false) => latestRun(sql, script, { dryRun }),
-    latestOfEach: (kind) => latestRuns(sql, kind),
-    run: (runId) => runById(sql, runId),
+    latest: (script, dryRun = false) => latestRun(sql, scope, script, { dryRun }),
+    latestOfEach: (kind) => latestRuns(sql, scope, kind),
+    run: (runId) => runInScope(sql, scope, runId),
     async startOrResume(fields) {
-      const latest = fields.revertOf === undefined ? await latestRun(sql, fields.script) : await latestRevert(sql, fields.script, fields.revertOf);
-      const decision = decideStart(latest, await someoneAtWork(fields.script), fields, fields);
+      const latest = fields.revertOf === undefined ? await latestRun(sql, scope, fields.script) : await latestRevert(sql, scope, fields.script, fields.revertOf);
+      // An insert-kind script's unfinished run: the rows its saved chunks inserted (a new run would insert them again).
+      const savedInserts = fields.insertsRows && latest && RESUMABLE.includes(latest.status) ? (await settledCounts(sql, latest.id)).inserted : 0;
+      const decision = decideStart(latest, await someoneAtWork(fields.script), { ...fields, savedInserts }, fields);
       switch (decision.action) {
         case "skip":
         case "join":
@@ -206,16 +235,20 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
           return { decision, run: latest };
         case "locked":
           return { decision };
-        case "resume":
+        case "resume": {
+          // A run whose chunk rows were deleted by hand cannot be resumed: a source-kind resume would apply them again.
+          const damage = ledgerDamage(latest!, await chunkAccount(sql, decision.runId), false);
+          if (damage) return { decision: { action: "refuse", runId: decision.runId, reason: damage }, run: latest };
           await resumeRun(sql, decision.runId, fields.workers);
           await reopenFailedChunks(sql, decision.runId);
-          return { decision, run: await runById(sql, decision.runId) };
+          return { decision, run: await runInScope(sql, scope, decision.runId) };
+        }
         case "start":
           if (decision.discard !== undefined) {
             await deleteChunks(sql, decision.discard);
             await finishRun(sql, decision.discard, "failed", zeroCounts(), "discarded by --restart");
           }
-          return { decision, run: await startRun(sql, fields) };
+          return { decision, run: await startRun(sql, scope, fields) };
       }
     },
     participate: (runId, identity) => joinRun(sql, { runId, ...identity }),
@@ -227,6 +260,7 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
     othersAtWork: (runId, me) => othersAtWork(sql, runId, me),
     plan: (runId, chunks) => insertChunks(sql, runId, chunks),
     chunks: (runId) => chunksOf(sql, runId),
+    chunkAccount: (runId) => chunkAccount(sql, runId),
     setChunksTotal: (runId, total) => setChunksTotal(sql, runId, total),
     workLeft: (runId) => workLeft(sql, runId),
     failedChunks: (runId) => failedChunks(sql, runId),
@@ -242,7 +276,7 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
     splitChunk: (runId, chunkNo, first, second) => splitChunk(sql, runId, chunkNo, first, second),
     undoSize: (runId) => undoSize(sql, runId),
     markReverted: (revertRunId) => markReverted(sql, revertRunId),
-    pruneUndo: (olderThanMs) => pruneUndo(sql, olderThanMs),
+    pruneUndo: (olderThanMs) => pruneUndo(sql, namespace, olderThanMs),
     skippedKeys: (runId, limit) => skippedKeys(sql, runId, limit),
     control: (runId, move, request) => requestControl(sql, runId, move, request),
     controls: (runId) => controlsOf(sql, runId),
@@ -251,11 +285,11 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
     async withScriptLock(script, work) {
       // Polled, never waited for on the connection: a participant paused while holding it must not stall
       // this one's heartbeats (they share the connection) — they are what evicts it and frees the lock.
-      while (!(await tryLockScript(sql, script))) await new Promise((r) => setTimeout(r, 100));
+      while (!(await tryLockScript(sql, namespace, script))) await new Promise((r) => setTimeout(r, 100));
       try {
         return await work();
       } finally {
-        await unlockScript(sql, script).catch(() => undefined);
+        await unlockScript(sql, namespace, script).catch(() => undefined);
       }
     },
     close,
@@ -284,6 +318,7 @@ export function chunkLedger(manager: EntityManager): ChunkLedger {
 
 export { EvictedError } from "./chunk-claims";
 export type {
+  ChunkAccount,
   ChunkRange,
   ChunkRow,
   ChunkTimeouts,
@@ -299,5 +334,6 @@ export type {
   RunRow,
   SavedCounts,
   StartDecision,
+  UnclaimedRun,
   WorkLeft,
 };

@@ -43,6 +43,7 @@ export interface ParticipantRow {
  * pg_locks lists every database's locks, and participant ids restart in each: only this database's count.
  */
 export function isLive(alias: string): string {
+  // pg_locks lists every database's locks: another database's participant of the same id is not this one.
   return `EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
     AND l.classid::bigint = ${LIVENESS} AND l.objid::bigint = ${alias}.id)`;

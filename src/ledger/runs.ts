@@ -1,11 +1,13 @@
 import { hostname } from "node:os";
 import type { RowCounts } from "../messages";
-import type { RunInputs, RunStatus } from "./transitions";
+import { RESUMABLE, type RunInputs, type RunStatus } from "./transitions";
 import type { Sql } from "./sql";
 
 export interface RunRow {
   id: number;
   script: string;
+  /** The app the run belongs to; null: recorded before namespaces (see claimLegacyRuns). */
+  namespace: string | null;
   checksum: string;
   status: RunStatus;
   dry_run: boolean;
@@ -45,40 +47,91 @@ export interface RunRow {
   control_action: "pause" | "resume" | "cancel" | null;
 }
 
+/**
+ * Every lookup of a script's runs is within one namespace (one app's): two apps on one database
+ * may each have a script of the same name, and one's runs are never the other's.
+ */
+export interface Scope {
+  namespace: string;
+}
+
 /** The script's latest run that applied it (not a revert), real or dry. */
-export async function latestRun(sql: Sql, script: string, opts: { dryRun?: boolean } = {}): Promise<RunRow | undefined> {
+export async function latestRun(sql: Sql, scope: Scope, script: string, opts: { dryRun?: boolean } = {}): Promise<RunRow | undefined> {
   const rows = await sql<RunRow>(
-    `SELECT * FROM data_script_runs WHERE script = $1 AND dry_run = $2 AND kind = 'apply' ORDER BY id DESC LIMIT 1`,
-    [script, opts.dryRun ?? false],
+    `SELECT * FROM data_script_runs WHERE namespace = $3 AND script = $1 AND dry_run = $2 AND kind = 'apply' ORDER BY id DESC LIMIT 1`,
+    [script, opts.dryRun ?? false, scope.namespace],
   );
   return rows[0];
 }
 
 /** The latest real revert of a given run. */
-export async function latestRevert(sql: Sql, script: string, of: number): Promise<RunRow | undefined> {
+export async function latestRevert(sql: Sql, scope: Scope, script: string, of: number): Promise<RunRow | undefined> {
   const rows = await sql<RunRow>(
-    `SELECT * FROM data_script_runs WHERE script = $1 AND NOT dry_run AND kind = 'revert' AND reverts = $2 ORDER BY id DESC LIMIT 1`,
-    [script, of],
+    `SELECT * FROM data_script_runs WHERE namespace = $3 AND script = $1 AND NOT dry_run AND kind = 'revert' AND reverts = $2 ORDER BY id DESC LIMIT 1`,
+    [script, of, scope.namespace],
   );
   return rows[0];
 }
 
 /** Latest real (non-dry) run of every script, of the given kind. */
-export async function latestRuns(sql: Sql, kind: RunRow["kind"] = "apply"): Promise<Map<string, RunRow>> {
+export async function latestRuns(sql: Sql, scope: Scope, kind: RunRow["kind"] = "apply"): Promise<Map<string, RunRow>> {
   const rows = await sql<RunRow>(
-    `SELECT DISTINCT ON (script) * FROM data_script_runs WHERE NOT dry_run AND kind = $1 ORDER BY script, id DESC`,
-    [kind],
+    `SELECT DISTINCT ON (script) * FROM data_script_runs WHERE namespace = $2 AND NOT dry_run AND kind = $1 ORDER BY script, id DESC`,
+    [kind, scope.namespace],
   );
   return new Map(rows.map((r) => [r.script, r]));
 }
 
+/** A run of this namespace by its number (a run of another app's is none of this one's). */
+export async function runInScope(sql: Sql, scope: Scope, id: number): Promise<RunRow | undefined> {
+  return (await sql<RunRow>(`SELECT * FROM data_script_runs WHERE id = $1 AND namespace = $2`, [id, scope.namespace]))[0];
+}
+
+/** Runs recorded before namespaces whose latest real run is not what this app's file is: see claimLegacyRuns. */
+export interface UnclaimedRun {
+  script: string;
+  id: number;
+  status: RunStatus;
+  checksum: string;
+  fileChecksum: string;
+}
+
+/**
+ * Runs recorded before namespaces (namespace NULL) become this namespace's when this app's
+ * script file is the one they ran (the latest real run's checksum is the file's), when that run
+ * is unfinished, or when there is no real run (only dry ones). A completed or reverted run of
+ * another file is returned instead: it may be another app's script of the same name.
+ */
+export async function claimLegacyRuns(sql: Sql, scope: Scope, scripts: { name: string; checksum: string }[]): Promise<UnclaimedRun[]> {
+  if (!scripts.length) return [];
+  const legacy = await sql<{ script: string; id: number | null; status: RunStatus | null; checksum: string | null }>(
+    `SELECT s.script, r.id, r.status, r.checksum FROM (SELECT DISTINCT script FROM data_script_runs WHERE namespace IS NULL AND script = ANY($1::text[])) s
+     LEFT JOIN LATERAL (SELECT id, status, checksum FROM data_script_runs r
+                        WHERE r.namespace IS NULL AND r.script = s.script AND NOT r.dry_run AND r.kind = 'apply' ORDER BY id DESC LIMIT 1) r ON true`,
+    [scripts.map((s) => s.name)],
+  );
+  const unclaimed: UnclaimedRun[] = [];
+  const claim: string[] = [];
+  for (const row of legacy) {
+    const file = scripts.find((s) => s.name === row.script)!;
+    // An unfinished run is claimed whatever its checksum: fixing the file and running it again is how one goes on.
+    if (row.checksum === null || row.checksum === file.checksum || RESUMABLE.includes(row.status!)) claim.push(row.script);
+    else unclaimed.push({ script: row.script, id: row.id!, status: row.status!, checksum: row.checksum, fileChecksum: file.checksum });
+  }
+  if (claim.length) {
+    await sql(`UPDATE data_script_runs SET namespace = $1 WHERE namespace IS NULL AND script = ANY($2::text[])`, [scope.namespace, claim]);
+  }
+  return unclaimed;
+}
+
 export async function startRun(
   sql: Sql,
+  scope: Scope,
   fields: { script: string; checksum: string; dryRun: boolean; workers: number; revertOf?: number; keepUndo?: boolean } & RunInputs,
 ): Promise<RunRow> {
   const [row] = await sql<RunRow>(
-    `INSERT INTO data_script_runs (script, checksum, status, dry_run, workers, host, pid, kind, reverts, undo, params, params_typed, input_name, input_checksum)
-     VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10::json, $11, $12, $13) RETURNING *`,
+    `INSERT INTO data_script_runs (script, checksum, status, dry_run, workers, host, pid, kind, reverts, undo, params, params_typed, input_name, input_checksum, namespace)
+     VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10::json, $11, $12, $13, $14) RETURNING *`,
     [
       fields.script,
       fields.checksum,
@@ -93,6 +146,7 @@ export async function startRun(
       fields.paramsTyped,
       fields.input?.name ?? null,
       fields.input?.checksum ?? null,
+      scope.namespace,
     ],
   );
   return row;
@@ -105,10 +159,6 @@ export async function resumeRun(sql: Sql, id: number, workers: number): Promise<
        workers = $2, host = $3, pid = $4 WHERE id = $1`,
     [id, workers, hostname(), process.pid],
   );
-}
-
-export async function runById(sql: Sql, id: number): Promise<RunRow | undefined> {
-  return (await sql<RunRow>(`SELECT * FROM data_script_runs WHERE id = $1`, [id]))[0];
 }
 
 /** The first fatal error stops the run for every participant (each sees it at its next claim). */

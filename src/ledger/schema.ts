@@ -143,6 +143,9 @@ ALTER TABLE data_script_participants ADD COLUMN IF NOT EXISTS held_since timesta
 -- Not rows_deleted / deleted, which count what a revert deleted again (rows its run had inserted).
 ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS rows_removed bigint NOT NULL DEFAULT 0;
 ALTER TABLE data_script_chunks ADD COLUMN IF NOT EXISTS removed integer NOT NULL DEFAULT 0;
+-- Added with ledger namespaces: the app a run belongs to (package.json "data-script".namespace, else its package
+-- name), so two apps' scripts of one name are two scripts. NULL: recorded before; claimed by the app whose file matches.
+ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS namespace text;
 `;
 
 /** The ledger's schema version: a digest of its DDL, so any change to it is a new version. */

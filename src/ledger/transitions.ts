@@ -66,13 +66,15 @@ export type StartDecision =
  *   no                paused               — / --join          → resume: this host holds until someone resumes the run
  *   no                running/failed/int.  — / --join          → resume (a running run nobody works on crashed)
  *   no                running/failed/int.  --restart/--force   → start, discarding the old run's progress
+ *                                          (an insert-kind script whose run saved inserted rows: refuse, say revert
+ *                                          first; --restart --force together: start, the rows removed by hand)
  *   no                running/failed/int.  other typed parameters, or another input file → refuse (exit 2)
  *                                          (with --restart or --force: start, discarding, as above)
  */
 export function decideStart(
-  latest: (RunIdentity & { id: number; status: RunStatus }) | undefined,
+  latest: (RunIdentity & { id: number; status: RunStatus; script?: string; undo?: string }) | undefined,
   someoneAtWork: boolean,
-  flags: { force: boolean; restart: boolean; join: boolean; dryRun: boolean },
+  flags: { force: boolean; restart: boolean; join: boolean; dryRun: boolean; savedInserts?: number },
   given?: RunInputs,
 ): StartDecision {
   if (someoneAtWork) {
@@ -83,20 +85,45 @@ export function decideStart(
   // A reverted run is as good as none: asked for by name, the script runs again.
   if (flags.dryRun || !latest || latest.status === "reverted" || latest.status === "cancelled") return { action: "start" };
   if (latest.status === "completed") return flags.force ? { action: "start" } : { action: "skip", runId: latest.id };
-  if (flags.force || flags.restart) return { action: "start", discard: latest.id };
-  return refusal(latest, given, "resume it with the same") ?? { action: "resume", runId: latest.id };
+  if (flags.force || flags.restart) {
+    // --restart forgets the run's chunks, not the rows they inserted: a new run would insert them again.
+    const inserted = flags.savedInserts ?? 0;
+    if (inserted > 0 && !(flags.force && flags.restart)) return { action: "refuse", runId: latest.id, reason: insertedRefusal(latest, inserted) };
+    return { action: "start", discard: latest.id };
+  }
+  return refusal(latest, given, "resume it with the same", flags.savedInserts ?? 0) ?? { action: "resume", runId: latest.id };
 }
 
-function refusal(latest: RunIdentity & { id: number; status: RunStatus }, given: RunInputs | undefined, how: string): StartDecision | undefined {
+function refusal(
+  latest: RunIdentity & { id: number; status: RunStatus; script?: string },
+  given: RunInputs | undefined,
+  how: string,
+  savedInserts = 0,
+): StartDecision | undefined {
   const mismatch = given && differences(latest, given);
   if (!mismatch) return undefined;
+  const over =
+    savedInserts > 0
+      ? `or revert the ${savedInserts} row(s) it inserted first (data-script revert ${latest.script ?? "<script>"}), then run the new ${mismatch.same === "file" ? "file" : "parameters"}`
+      : `or pass --restart to discard its progress and start over`;
   return {
     action: "refuse",
     runId: latest.id,
-    reason:
-      `has an unfinished run (#${latest.id}, ${latest.status}) started with ${mismatch.text}; ` +
-      `${how} ${mismatch.same}, or pass --restart to discard its progress and start over`,
+    reason: `has an unfinished run (#${latest.id}, ${latest.status}) started with ${mismatch.text}; ${how} ${mismatch.same}, ${over}`,
   };
+}
+
+/** An insert-kind run's saved chunks stay in the table: say how to undo them before starting over. */
+function insertedRefusal(latest: { id: number; status: RunStatus; script?: string; undo?: string }, inserted: number): string {
+  const name = latest.script ?? "<script>";
+  const undo =
+    latest.undo === "kept"
+      ? `revert them first: data-script revert ${name} (run #${latest.id}), then run ${name} again (with the corrected file)`
+      : `it kept no before-images (--no-undo or keepUndo = false), so it cannot be reverted: delete those rows yourself, then pass --restart --force to start over anyway`;
+  return (
+    `has an unfinished run (#${latest.id}, ${latest.status}) whose saved chunks inserted ${inserted} row(s); starting over would insert them again ` +
+    `(--restart forgets the run's progress, not its rows). Resume it instead (the same file), or ${undo}`
+  );
 }
 
 /** What a run was started with, besides its script: compared when it is resumed. */

@@ -46,20 +46,20 @@ export async function markReverted(sql: Sql, revertRunId: number): Promise<void>
 }
 
 /**
- * Deletes the images of runs that finished before `olderThanMs` ago (not one
+ * Deletes the images of this namespace's runs that finished before `olderThanMs` ago (not one
  * being reverted right now); those runs can no longer be reverted.
  */
-export async function pruneUndo(sql: Sql, olderThanMs: number): Promise<{ runs: number; rows: number; bytes: number }> {
+export async function pruneUndo(sql: Sql, namespace: string, olderThanMs: number): Promise<{ runs: number; rows: number; bytes: number }> {
   const [row] = await sql<{ runs: number; rows: string; bytes: string }>(
     `WITH old AS (
        SELECT o.id FROM data_script_runs o
-       WHERE o.undo = 'kept' AND o.finished_at < now() - make_interval(secs => $1::numeric / 1000)
+       WHERE o.namespace = $2 AND o.undo = 'kept' AND o.finished_at < now() - make_interval(secs => $1::numeric / 1000)
          AND NOT EXISTS (SELECT 1 FROM data_script_runs r WHERE r.reverts = o.id AND r.status = 'running')),
      gone AS (DELETE FROM data_script_undo u USING old WHERE u.run_id = old.id RETURNING u.rows, pg_column_size(u.image) AS bytes),
      marked AS (UPDATE data_script_runs SET undo = 'pruned' WHERE id IN (SELECT id FROM old) RETURNING id)
      SELECT (SELECT count(*) FROM marked)::int AS runs, coalesce((SELECT sum(rows) FROM gone), 0) AS rows,
             coalesce((SELECT sum(bytes) FROM gone), 0) AS bytes`,
-    [olderThanMs],
+    [olderThanMs, namespace],
   );
   return { runs: row.runs, rows: Number(row.rows), bytes: Number(row.bytes) };
 }

@@ -73,7 +73,7 @@ async function controlScript(action: ControlAction, options: ControlOptions): Pr
     // Connecting through the DataSource runs what it asks for on start (migrations), as every command does.
     await connectDataSource(target.dataSource);
     await target.dataSource.destroy();
-    const ledger = await openRunLedger(postgresOptions(target.dataSource));
+    const ledger = await openRunLedger(postgresOptions(target.dataSource), settings.namespace);
     try {
       return await applyControl(ledger, action, script, request);
     } finally {

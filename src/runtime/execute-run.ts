@@ -3,12 +3,13 @@ import { postgresOptions } from "../database/postgres-options";
 import { openRunLedger, type FailureRow, type RunRow } from "../ledger/ledger";
 import type { GivenChunkTask } from "../messages";
 import { UsageError } from "../errors";
-import { isSourceScript, type ScriptContext } from "../script/data-script";
+import { insertsRows, isSourceScript, type ScriptContext } from "../script/data-script";
 import { InputError, readRecords } from "../inputs/read-records";
 import { Dispatcher } from "./dispatcher";
 import { HealthGate } from "./health";
 import { ControlWatch } from "./control-watch";
 import { finishParticipation } from "./finish-participation";
+import { claimLegacyRuns } from "./legacy-runs";
 import { Participation } from "./participation";
 import { planKeyRanges } from "./plan";
 import type { RunContext } from "./run-context";
@@ -27,6 +28,7 @@ const JOIN_POLL_MS = 250;
  */
 export async function executeRun(run: RunContext): Promise<void> {
   const { settings, loaded, ledger, summary, hooks } = run;
+  await claimLegacyRuns(ledger, [{ name: loaded.name, checksum: loaded.checksum }]);
   if (!(await lockOrWait(run))) return locked(run);
   let held = true;
   const release = async () => {
@@ -47,6 +49,7 @@ export async function executeRun(run: RunContext): Promise<void> {
       join,
       revertOf,
       keepUndo: keepUndo && loaded.script.keepUndo !== false,
+      insertsRows: run.revert === undefined && insertsRows(loaded.script),
       params: loaded.params.json,
       paramsTyped: loaded.params.typed,
       input: loaded.input && { name: loaded.input.name, checksum: loaded.input.checksum },
@@ -155,7 +158,7 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
     },
     log: hooks.log,
     onEnded: () => (dispatcher.evicted = true),
-    reopen: () => openRunLedger(postgresOptions(dataSource)),
+    reopen: () => openRunLedger(postgresOptions(dataSource), settings.namespace),
   });
   participation.start();
   let inputFailure: string | undefined;
@@ -185,6 +188,7 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
         inputFailure = error.message;
       }
       await dispatcher.drain();
+      if (summary.chunksTotal === 0 && !inputFailure) hooks.log(emptySourceNotice(loaded.name, loaded.input?.name));
       // afterSave owed from an earlier attempt of the run (pulled: nothing else is to be claimed).
       if (!settings.dryRun) await dispatcher.pull("afterSave");
     } else if (settings.dryRun) {
@@ -225,6 +229,13 @@ function inputProgress(path: string, progress: Progress): ((bytes: number) => vo
   if (!progress.read) return undefined;
   const size = statSync(path).size;
   return (bytes) => progress.read!(bytes, size);
+}
+
+/** Said out loud: a source-kind run with nothing to write is recorded as completed. */
+function emptySourceNotice(name: string, input: string | undefined): string {
+  return input
+    ? `data-script: warning: --input ${input} holds no records; with --allow-empty, ${name} is recorded as completed with no rows`
+    : `data-script: warning: ${name}'s source() yielded no inputs; the run is recorded as completed with no rows`;
 }
 
 function given(runId: number, participant: number, chunk: { chunk_no: number; lo: string | null; hi: string | null }): GivenChunkTask {

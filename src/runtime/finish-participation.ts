@@ -1,6 +1,8 @@
 import type { RunRow } from "../ledger/ledger";
 import type { Dispatcher } from "./dispatcher";
 import type { RunContext } from "./run-context";
+import { insertsRows } from "../script/data-script";
+import { ledgerDamage } from "../ledger/ledger-damage";
 import { settle } from "./outcome";
 import type { Participation } from "./participation";
 import { SKIPPED_KEYS_SHOWN } from "./summary";
@@ -117,6 +119,7 @@ async function finaliseIfLast(args: { run: RunContext; runId: number; participan
     // A dry run rolls everything back: its chunks stay pending, and only its own dispatcher knows how it went.
     outcome = settle({
       name: loaded.name,
+      insertsRows: insertsRows(loaded.script),
       interrupted: hooks.signal?.aborted === true,
       failure: dispatcher.failure,
       inputFailure,
@@ -128,12 +131,17 @@ async function finaliseIfLast(args: { run: RunContext; runId: number; participan
     const failure = current.stop_error ?? undefined;
     outcome = settle({
       name: loaded.name,
+      insertsRows: insertsRows(loaded.script),
       interrupted: !failure && !inputFailure && left.pending + left.saved > 0,
       failure,
       inputFailure,
       failedChunks: await ledger.failedChunks(runId),
       failedRows: await ledger.countOpenFailures(runId),
     });
+  }
+  if (outcome.status === "completed" && !settings.dryRun) {
+    const damage = ledgerDamage(current, await ledger.chunkAccount(runId), true);
+    if (damage) outcome = { status: "failed", message: damage };
   }
   const counts = settings.dryRun ? summary : await ledger.counts(runId);
   const finalised = await ledger.finish(runId, outcome.status, counts, outcome.status === "completed" ? undefined : outcome.message, participant);

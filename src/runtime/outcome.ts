@@ -11,15 +11,18 @@ export function settle(run: {
   failedChunks: number;
   /** Rows still recorded as failed (--continue-on-error). */
   failedRows: number;
+  /** The script inserts every input as a new row: starting over would insert the saved chunks' rows again. */
+  insertsRows?: boolean;
 }): { status: Exclude<RunStatus, "running">; message?: string } {
   if (run.interrupted) {
     return { status: "interrupted", message: `interrupted: in-flight chunks finished or rolled back; resume with: data-script ${run.name}` };
   }
   if (run.inputFailure && !run.failure) {
-    return {
-      status: "failed",
-      message: `${run.inputFailure}\n  the chunks before it are saved; a corrected file is another file: run it with --restart to start over from it`,
-    };
+    // Safe to follow as written: --restart re-applies the saved chunks, which for plain inserts doubles their rows.
+    const over = run.insertsRows
+      ? `revert them first (data-script revert ${run.name}), then run the corrected file; resuming needs the same file`
+      : `run it with --restart to start over from it (its saved chunks are upserted again, not doubled)`;
+    return { status: "failed", message: `${run.inputFailure}\n  the chunks before it are saved; a corrected file is another file: ${over}` };
   }
   if (run.failure) {
     return { status: "failed", message: `${run.failure}\n  fix the script and run it again: saved chunks are kept, the run resumes where it stopped` };

@@ -1,4 +1,6 @@
 import { openInput, type InputFile } from "../inputs/input-file";
+import { peekInput } from "../inputs/peek-input";
+import { checkEncoding } from "../inputs/text-encoding";
 import { UsageError } from "../errors";
 import type { DataScript } from "../script/data-script";
 import type { LoadedScript } from "../script/load-script";
@@ -31,5 +33,30 @@ export async function prepareRun(settings: RunSettings, loaded: LoadedScript, sh
   if (declared === undefined) {
     throw new UsageError(`--input is for scripts that declare \`input\` (the file's format); ${loaded.name} does not`);
   }
-  return { ...loaded, params, input: await openInput(settings.input.path, settings.input.shownAs, declared) };
+  const encodingProblem = declared.encoding === undefined ? undefined : checkEncoding(declared.encoding);
+  if (encodingProblem) throw new UsageError(`script ${loaded.name}: ${encodingProblem}`);
+  const input = await openInput(settings.input.path, settings.input.shownAs, declared);
+  try {
+    await refuseUnreadable(settings, loaded.name, input, declared);
+  } catch (error) {
+    input.dispose();
+    throw error;
+  }
+  return { ...loaded, params, input };
+}
+
+/**
+ * The file's start is read before anything is recorded: what cannot be read there is a usage
+ * error (exit 2, no run). A file with no record is refused too, unless --allow-empty: run on it,
+ * the script would count as done having done nothing (a feed cut off, the wrong file, stdin not piped).
+ */
+async function refuseUnreadable(settings: RunSettings, name: string, input: InputFile, declared: DataScript["input"]): Promise<void> {
+  const peeked = await peekInput(input, declared);
+  if (peeked.error) throw new UsageError(`${peeked.error}; nothing was run`);
+  if (peeked.empty && !settings.allowEmpty) {
+    throw new UsageError(
+      `--input ${input.name} holds no records (an empty file, blank lines, or a CSV header alone): nothing was run and ${name} stays pending. ` +
+        `If an empty feed is right, pass --allow-empty to record the run as completed with no rows`,
+    );
+  }
 }

@@ -23,7 +23,7 @@ export async function pruneUndo(options: PruneOptions): Promise<{ runs: number; 
   try {
     await connectDataSource(target.dataSource);
     await target.dataSource.destroy();
-    const ledger = await openRunLedger(postgresOptions(target.dataSource));
+    const ledger = await openRunLedger(postgresOptions(target.dataSource), settings.namespace);
     try {
       return await ledger.pruneUndo(olderThanMs);
     } finally {

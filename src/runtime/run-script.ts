@@ -91,7 +91,7 @@ export async function runOnTarget(
     await connectDataSource(dataSource);
     let ledger: RunLedger;
     try {
-      ledger = await openRunLedger(postgresOptions(dataSource));
+      ledger = await openRunLedger(postgresOptions(dataSource), settings.namespace);
     } catch (error) {
       await dataSource.destroy();
       throw error;

@@ -6,6 +6,7 @@ import { redactSecrets } from "../database/redact";
 import type { DataScript } from "../script/data-script";
 import { checksumOf, listScripts, loadScript, type ScriptEntry } from "../script/load-script";
 import { resolveTargetSettings, type TargetOptions, type TargetSettings } from "../settings/settings";
+import { claimLegacyRuns } from "./legacy-runs";
 import { scriptsFolder, withDefaults, type RunHooks } from "./run-script";
 
 export interface ScriptStatus {
@@ -93,8 +94,9 @@ export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[
   // Connecting through the DataSource runs what it asks for on start (migrations), as a run would.
   await connectDataSource(target.dataSource);
   await target.dataSource.destroy();
-  const ledger = await openRunLedger(postgresOptions(target.dataSource));
+  const ledger = await openRunLedger(postgresOptions(target.dataSource), settings.namespace);
   try {
+    await claimLegacyRuns(ledger, scripts.map((s) => ({ name: s.name, checksum: checksumOf(s.file) })));
     const runs = await ledger.latestOfEach();
     const reverts = await ledger.latestOfEach("revert");
     const statuses: ScriptStatus[] = [];

@@ -110,3 +110,8 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
 export function isSourceScript(script: DataScript): boolean {
   return typeof script.source === "function" || script.input !== undefined;
 }
+
+/** Source kind without upsertOn: every input is a new row, so applying a chunk twice doubles its rows. */
+export function insertsRows(script: DataScript): boolean {
+  return isSourceScript(script) && !script.upsertOn?.length;
+}

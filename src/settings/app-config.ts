@@ -12,14 +12,19 @@ import { UsageError } from "../errors";
  * Paths are relative to that package.json. Lookup order, per setting: the
  * command-line flag (or the API option), then this key, then the default
  * (./ormconfig.ts, ./scripts, relative to the working directory).
+ * `namespace` (not a path) is the app's name in the ledger; its default is the package's name.
  */
 export interface AppConfig {
   dataSource?: string;
   scripts?: string;
+  namespace?: string;
+  /** The package.json's own "name": the default namespace. */
+  packageName?: string;
 }
 
 const KEY = "data-script";
-const FIELDS: (keyof AppConfig)[] = ["dataSource", "scripts"];
+const FIELDS = ["dataSource", "scripts", "namespace"] as const;
+const PATHS: readonly string[] = ["dataSource", "scripts"];
 
 export function readAppConfig(cwd: string): AppConfig {
   const file = nearestPackageJson(cwd);
@@ -30,18 +35,20 @@ export function readAppConfig(cwd: string): AppConfig {
   } catch {
     return {}; // not ours to judge: npm reports a broken package.json
   }
+  const packageName = typeof pkg.name === "string" && pkg.name ? pkg.name : undefined;
   const config = pkg[KEY];
-  if (config === undefined) return {};
+  if (config === undefined) return { packageName };
   if (!config || typeof config !== "object" || Array.isArray(config)) {
     throw new UsageError(`${file}: "${KEY}" must be an object such as { "dataSource": "src/data-source.ts", "scripts": "src/data-scripts" }`);
   }
-  const result: AppConfig = {};
+  const result: AppConfig = { packageName };
   for (const [name, value] of Object.entries(config)) {
-    if (!FIELDS.includes(name as keyof AppConfig)) {
+    if (!(FIELDS as readonly string[]).includes(name)) {
       throw new UsageError(`${file}: unknown "${KEY}" setting "${name}" (known: ${FIELDS.join(", ")})`);
     }
-    if (typeof value !== "string" || !value) throw new UsageError(`${file}: "${KEY}".${name} must be a path`);
-    result[name as keyof AppConfig] = resolve(dirname(file), value);
+    const path = PATHS.includes(name);
+    if (typeof value !== "string" || !value) throw new UsageError(`${file}: "${KEY}".${name} must be ${path ? "a path" : "a non-empty string"}`);
+    result[name as (typeof FIELDS)[number]] = path ? resolve(dirname(file), value) : value;
   }
   return result;
 }

@@ -23,6 +23,11 @@ export interface TargetOptions {
   cwd?: string;
   /** Stack traces (and the app's .ts lines in them). */
   verbose?: boolean;
+  /**
+   * The app's name in the ledger: its runs are told apart from another app's scripts of the same name
+   * on the same database. Default: the app's `data-script.namespace`, else its package.json name, else "default".
+   */
+  namespace?: string;
 }
 
 /** How one run behaves. Numbers may be given as the CLI's strings; both are checked the same way. */
@@ -59,11 +64,14 @@ export interface RunOptions extends TargetOptions {
   noUndo?: boolean;
   /** Hold the run while a standby of the primary is further behind than this ("10s", ms; 0: no check). */
   maxReplicationLag?: number | string;
+  /** An --input file with no records is run (and the script recorded as completed) instead of refused. */
+  allowEmpty?: boolean;
 }
 
 export const DEFAULTS = {
   dataSource: "./ormconfig.ts",
   scripts: "./scripts",
+  namespace: "default",
   lockTimeoutMs: 5_000,
   statementTimeoutMs: 60_000,
   chunkTimeoutMs: 300_000,
@@ -76,6 +84,7 @@ export const DEFAULTS = {
 export interface TargetSettings {
   dataSource: string;
   scripts: string;
+  namespace: string;
   embedded: boolean;
   cwd: string;
   verbose: boolean;
@@ -107,9 +116,10 @@ export interface RunSettings extends TargetSettings {
   /** Before-images are kept (for revert) unless --no-undo; a script can also opt out (keepUndo = false). */
   keepUndo: boolean;
   maxReplicationLagMs: number;
+  allowEmpty: boolean;
 }
 
-const TARGET_KEYS: (keyof TargetOptions)[] = ["dataSource", "scripts", "embedded", "cwd", "verbose"];
+const TARGET_KEYS: (keyof TargetOptions)[] = ["dataSource", "scripts", "embedded", "cwd", "verbose", "namespace"];
 const RUN_KEYS: (keyof RunOptions)[] = [
   ...TARGET_KEYS,
   "workers",
@@ -130,6 +140,7 @@ const RUN_KEYS: (keyof RunOptions)[] = [
   "lease",
   "noUndo",
   "maxReplicationLag",
+  "allowEmpty",
 ];
 
 /** The CLI flag each option is, for messages. */
@@ -147,10 +158,14 @@ const FLAGS: Record<string, string> = {
 export function resolveTargetSettings(options: TargetOptions, known: readonly string[] = TARGET_KEYS): TargetSettings {
   refuseUnknown(options as Record<string, unknown>, known);
   const cwd = options.cwd ?? process.cwd();
-  const app = options.dataSource && options.scripts ? {} : readAppConfig(cwd);
+  const app = options.dataSource && options.scripts && options.namespace ? {} : readAppConfig(cwd);
+  if (options.namespace !== undefined && (typeof options.namespace !== "string" || !options.namespace.trim())) {
+    throw new UsageError(`--namespace must be a non-empty name, got "${String(options.namespace)}"`);
+  }
   return {
     dataSource: options.dataSource ?? app.dataSource ?? DEFAULTS.dataSource,
     scripts: options.scripts ?? app.scripts ?? DEFAULTS.scripts,
+    namespace: options.namespace ?? app.namespace ?? app.packageName ?? DEFAULTS.namespace,
     embedded: options.embedded ?? false,
     cwd,
     verbose: options.verbose ?? false,
@@ -179,6 +194,7 @@ export function resolveRunSettings(options: RunOptions): RunSettings {
     leaseMs: options.lease === undefined ? DEFAULTS.leaseMs : duration(options.lease, "lease"),
     keepUndo: !(options.noUndo ?? false),
     maxReplicationLagMs: options.maxReplicationLag === undefined ? DEFAULTS.maxReplicationLagMs : duration(options.maxReplicationLag, "maxReplicationLag", 0),
+    allowEmpty: options.allowEmpty ?? false,
   };
 }
 

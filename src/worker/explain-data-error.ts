@@ -63,6 +63,17 @@ export function explainDataError(error: unknown, metadata: EntityMetadata, chunk
   return named(`${row.label}, column ${column.propertyPath}: ${message}${reason ? ` (${reason})` : ""}; ${rolledBack}`, error);
 }
 
+/**
+ * The row of the chunk's own bulk statement that a data error names (or its metadata explains),
+ * or undefined: the error came from another statement, or nothing in it points at one row.
+ */
+export function refusedRow(error: unknown, metadata: EntityMetadata): ChunkRowRef | undefined {
+  const err = error as PgError & { [ROWS]?: ChunkRowRef[] };
+  const rows = err?.[ROWS];
+  if (!rows || !/^2[23]/.test(err.code ?? "") || failedStatement(error)?.table !== quotedTable(metadata)) return undefined;
+  return findCulprit(err, metadata, rows)?.row;
+}
+
 function named(message: string, cause: unknown): Error {
   const error = new Error(message, { cause });
   error.name = "DataError";

@@ -8,6 +8,7 @@ import { lineLabel } from "../inputs/input-options";
 import { isThenable, type DataScript, type ScriptContext } from "../script/data-script";
 import { describe, errorMessage, preview, sampleOf, SAMPLE_LIMIT, ScriptError, type ChunkWork, type ChunkWrite } from "./chunk-write";
 import { withRows } from "./explain-data-error";
+import { writeSettingAsideRefused, type PartialWrites } from "./refused-rows";
 
 /** Source kind: mutate each input into a new entity, then ONE bulkInsert (or bulkUpsert with `upsertOn`). */
 export async function writeSourceChunk(
@@ -67,11 +68,33 @@ export async function writeSourceChunk(
     inputNumbers.push(i);
   }
   // On a data error, explain-data-error names the input (and its key) that PostgreSQL refused.
-  const named = (error: unknown) =>
-    withRows(error, entities.map((entity, i) => ({ entity, label: `${label(inputNumbers[i])}${keyHint(metadata, entity, script.upsertOn)}` })));
+  const refs = entities.map((entity, i) => ({ entity, label: `${label(inputNumbers[i])}${keyHint(metadata, entity, script.upsertOn)}` }));
+  const named = (rows: typeof refs) => (error: unknown) => {
+    throw withRows(error, rows);
+  };
+  // --continue-on-error: a row the database refuses is recorded, and the chunk's other rows are written.
+  const refusing = async <R>(writes: PartialWrites<R>): Promise<{ result: R; kept: ObjectLiteral[] }> => {
+    if (!settings.continueOnError) return { result: await writes.write(refs), kept: entities };
+    const { result, refused } = await writeSettingAsideRefused(manager, metadata, task.chunkNo, refs, writes);
+    for (const r of refused) {
+      const i = inputNumbers[r.index];
+      failures.push({ input: inputs[i], key: fileLine(i) ? { line: fileLine(i) } : undefined, error: r.message });
+    }
+    const out = new Set(refused.map((r) => r.index));
+    return { result, kept: entities.filter((_, i) => !out.has(i)) };
+  };
   if (script.upsertOn?.length) {
-    const upsert = await bulkUpsert(manager, entities, { conflictColumns: script.upsertOn }).catch((error) => {
-      throw named(error);
+    const conflictColumns = script.upsertOn;
+    const { result: upsert } = await refusing({
+      write: (rows) => bulkUpsert(manager, rows.map((r) => r.entity), { conflictColumns }).catch(named(rows)),
+      combine: (a, b) => ({
+        created: a.created + b.created,
+        updated: a.updated + b.updated,
+        unchanged: a.unchanged + b.unchanged,
+        createdEntities: [...a.createdEntities, ...b.createdEntities],
+        updatedChanges: [...a.updatedChanges, ...b.updatedChanges],
+      }),
+      empty: { created: 0, updated: 0, unchanged: 0, createdEntities: [], updatedChanges: [] },
     });
     result.inserted = upsert.created;
     result.changed = upsert.updated;
@@ -82,12 +105,14 @@ export async function writeSourceChunk(
       undo: { updated: upsert.updatedChanges, inserted: upsert.createdEntities },
     };
   }
-  const insert = await bulkInsert(manager, entities).catch((error) => {
-    throw named(error);
+  const { result: insert, kept } = await refusing({
+    write: (rows) => bulkInsert(manager, rows.map((r) => r.entity)).catch(named(rows)),
+    combine: (a, b) => ({ inserted: a.inserted + b.inserted }),
+    empty: { inserted: 0 },
   });
   result.inserted = insert.inserted;
-  if (settings.dryRun) for (const e of entities.slice(0, SAMPLE_LIMIT)) result.samples.push(sampleOf(metadata, undefined, e, metadata.columns));
-  return { written: entities, failures, undo: { inserted: entities } };
+  if (settings.dryRun) for (const e of kept.slice(0, SAMPLE_LIMIT)) result.samples.push(sampleOf(metadata, undefined, e, metadata.columns));
+  return { written: kept, failures, undo: { inserted: kept } };
 }
 
 /** ` (Gadget 1137)` or ` (externalId=abc)`: the key of an input's entity, when it has one before the write. */

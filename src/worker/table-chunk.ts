@@ -11,6 +11,7 @@ import { isThenable, REMOVE, type DataScript, type ScriptContext } from "../scri
 import { describe, errorMessage, sampleOf, SAMPLE_LIMIT, ScriptError, type ChunkWork, type ChunkWrite } from "./chunk-write";
 import { withRows } from "./explain-data-error";
 import { removeRows } from "./remove-rows";
+import { writeSettingAsideRefused } from "./refused-rows";
 
 /**
  * Table kind: load the chunk's key range (or the keys being retried), mutate in place, ONE
@@ -69,9 +70,24 @@ export async function writeTableChunk(
     loaded.push(state);
   }
   const keyRange = task.retryFailures ? undefined : chunkKeyRange(metadata, task);
-  const update = await updateLoaded(manager, mutated, loaded, { keyRange }).catch((error) => {
-    throw withRows(error, mutated.map((row) => ({ entity: row, label: `${metadata.name} row ${describeKey(metadata, row)}` })));
-  });
+  const refs = mutated.map((row, i) => ({ entity: row, label: `${metadata.name} row ${describeKey(metadata, row)}`, loaded: loaded[i] }));
+  const write = (rows: typeof refs) =>
+    updateLoaded(manager, rows.map((r) => r.entity), rows.map((r) => r.loaded), { keyRange }).catch((error) => {
+      throw withRows(error, rows);
+    });
+  let update: Awaited<ReturnType<typeof write>>;
+  if (settings.continueOnError) {
+    // A row the database refuses is recorded (its key: a resumed run retries it) and the chunk's other rows are written.
+    const set = await writeSettingAsideRefused(manager, metadata, task.chunkNo, refs, {
+      write: (rows) => write(rows as typeof refs),
+      combine: (a, b) => ({ updated: a.updated + b.updated, conflicts: [...a.conflicts, ...b.conflicts], changes: [...a.changes, ...b.changes] }),
+      empty: { updated: 0, conflicts: [], changes: [] },
+    });
+    update = set.result;
+    for (const r of set.refused) failures.push({ key: metadata.getEntityIdMap(mutated[r.index]), error: r.message });
+  } else {
+    update = await write(refs);
+  }
   result.changed = update.updated;
   result.conflicted = update.conflicts.length;
   for (let i = 0; i < update.changes.length; i++) {
