@@ -50,6 +50,7 @@ import { markReverted, planRevert, pruneUndo, saveUndo, undoImages, undoSize } f
 import { replicationState, type ReplicationState } from "./replication";
 import { ensureLedger } from "./schema";
 import { sqlFromManager, type Sql } from "./sql";
+import { storedText } from "./stored-text";
 import { decideStart, type ChunkStatus, type RunInputs, type RunStatus, type StartDecision } from "./transitions";
 
 /**
@@ -203,7 +204,7 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
         case "start":
           if (decision.discard !== undefined) {
             await deleteChunks(sql, decision.discard);
-            await finishRun(sql, decision.discard, "failed", zeroCounts(), "discarded by --restart");
+            await finishRun(sql, decision.discard, "failed", zeroCounts(), storedText("discarded by --restart"));
           }
           return { decision, run: await startRun(sql, fields) };
       }
@@ -211,7 +212,7 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
     participate: (runId, identity) => joinRun(sql, { runId, ...identity }),
     heartbeat: (participant, progress) => heartbeat(sql, participant, progress),
     evictSilent: (runId, me, leaseMs) => evictSilent(sql, runId, me, leaseMs),
-    leave: (participant, state, error) => leaveRun(sql, participant, state, error),
+    leave: (participant, state, error) => leaveRun(sql, participant, state, storedText(error)),
     participants: (runId) => participantsOf(sql, runId),
     participantState: (participant) => participantState(sql, participant),
     othersAtWork: (runId, me) => othersAtWork(sql, runId, me),
@@ -221,12 +222,12 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
     workLeft: (runId) => workLeft(sql, runId),
     failedChunks: (runId) => failedChunks(sql, runId),
     progress: (runId) => runProgress(sql, runId),
-    recordAttempt: (runId, chunkNo, failure) => recordAttempt(sql, runId, chunkNo, failure),
-    stop: (runId, error) => stopRun(sql, runId, error),
+    recordAttempt: (runId, chunkNo, failure) => recordAttempt(sql, runId, chunkNo, { ...failure, error: storedText(failure.error) }),
+    stop: (runId, error) => stopRun(sql, runId, storedText(error)),
     openFailures: (runId) => openFailures(sql, runId),
     countOpenFailures: (runId) => countOpenFailures(sql, runId),
     counts: (runId) => settledCounts(sql, runId),
-    finish: (runId, status, counts, error, by) => finishRun(sql, runId, status, counts, error, by),
+    finish: (runId, status, counts, error, by) => finishRun(sql, runId, status, counts, storedText(error), by),
     planRevert: (revertRunId, ofRunId) => planRevert(sql, revertRunId, ofRunId),
     replication: () => replicationState(sql),
     splitChunk: (runId, chunkNo, first, second) => splitChunk(sql, runId, chunkNo, first, second),
@@ -262,7 +263,7 @@ export function chunkLedger(manager: EntityManager): ChunkLedger {
     workLeft: (runId) => workLeft(sql, runId),
     claimFailures: (ids) => claimFailures(sql, ids),
     resolveFailures: (ids) => resolveFailures(sql, ids),
-    recordFailures: (runId, chunkNo, failures) => recordFailures(sql, runId, chunkNo, failures),
+    recordFailures: (runId, chunkNo, failures) => recordFailures(sql, runId, chunkNo, failures.map((f) => ({ ...f, error: storedText(f.error) }))),
     saveUndo: (runId, chunkNo, image, rows) => saveUndo(sql, runId, chunkNo, image, rows),
     undoImages: (runId, chunkNo) => undoImages(sql, runId, chunkNo),
   };

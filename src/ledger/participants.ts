@@ -1,4 +1,5 @@
 import type { Sql } from "./sql";
+import type { StoredText } from "./stored-text";
 
 /**
  * A participant is one process working on a run: a host's parent and its
@@ -105,7 +106,7 @@ export async function participantState(sql: Sql, id: number): Promise<Participan
 }
 
 /** How the participant ends: finished (its work done), left (interrupted), failed. Only an active one moves. */
-export async function leaveRun(sql: Sql, id: number, state: Exclude<ParticipantState, "active" | "evicted">, error?: string): Promise<ParticipantState | undefined> {
+export async function leaveRun(sql: Sql, id: number, state: Exclude<ParticipantState, "active" | "evicted">, error?: StoredText | null): Promise<ParticipantState | undefined> {
   const [row] = await sql<{ state: ParticipantState }>(
     `UPDATE data_script_participants SET state = CASE WHEN state = 'active' THEN $2 ELSE state END,
        finished_at = coalesce(finished_at, now()), error = coalesce(error, $3)

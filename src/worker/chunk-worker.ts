@@ -1,6 +1,8 @@
 import "reflect-metadata";
 import type { DataSource } from "typeorm";
+import { registerConnectionSecrets } from "../database/connect";
 import { loadDataSource } from "../database/load-data-source";
+import { postgresOptions } from "../database/postgres-options";
 import type { ChunkResult, ChunkTask, WorkerSettings } from "../messages";
 import { loadScriptFile } from "../script/load-script";
 import { decodeParams } from "../script/params";
@@ -39,6 +41,8 @@ async function connect(current: WorkerSettings): Promise<DataSource> {
   installTimestamptzParser();
   const dataSource = loadDataSource(current.dataSourceFile);
   if (current.connection) dataSource.setOptions({ url: current.connection.url } as never);
+  // What this worker writes to the ledger (a row's error under --continue-on-error) is masked as the parent's output is.
+  registerConnectionSecrets(postgresOptions(dataSource));
   // Every session of this participant carries its name: an eviction terminates them by it.
   dataSource.setOptions({ applicationName: current.applicationName } as never);
   if (workerId > 0) {
