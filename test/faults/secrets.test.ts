@@ -1,7 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 import type { TestDatabase } from "../support/database";
-import { faultsCli, faultsDatabase, runRows } from "./support";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { waitFor } from "../support/cli";
+import { waitForOrphans } from "../support/inputs";
+import { faultsCli, faultsDatabase, runRows, startFaultsCli } from "./support";
 
 /**
  * Secrets: no password, no token, in any output or in any ledger row. Every text the ledger keeps
@@ -31,10 +36,17 @@ async function ledgerText(db: TestDatabase): Promise<Record<string, string>> {
   return out;
 }
 
-async function expectLedgerClean(db: TestDatabase) {
+async function expectLedgerClean(db: TestDatabase, fragments = FRAGMENTS) {
   for (const [table, text] of Object.entries(await ledgerText(db))) {
-    for (const fragment of FRAGMENTS) expect({ table, leaked: text.includes(fragment) }).toEqual({ table, leaked: false });
+    for (const fragment of fragments) expect({ table, leaked: text.includes(fragment) }).toEqual({ table, leaked: false });
   }
+}
+
+const CHECKSUM = /^<secret sha256:[0-9a-f]{8}>$/;
+
+async function latestParams(db: TestDatabase, script: string): Promise<Record<string, unknown>> {
+  const [run] = await db.query<{ params: Record<string, unknown> }>(`SELECT params FROM data_script_runs WHERE script = $1 ORDER BY id DESC LIMIT 1`, [script]);
+  return run.params;
 }
 
 describe("secrets", () => {
@@ -105,6 +117,96 @@ describe("secrets", () => {
       expect(failures.length).toBe(1);
       expect(failures[0].error).toContain("(password ***)");
       await expectLedgerClean(db);
+    });
+  });
+
+  describe("secret parameters (static secretParams)", () => {
+    const token = () => `tok-${randomBytes(8).toString("hex")}-KEY`;
+
+    test("typed: validated and passed to the workers, stored as a checksum only, never shown by status", async () => {
+      const TOKEN = token();
+      const result = await faultsCli(db, ["secret-token", "--param", `apiToken=${TOKEN}`, "--workers", "2", "--json"]);
+      expect(result.code).toBe(0);
+      expect(result.stdout + result.stderr).not.toContain(TOKEN);
+      // The workers had it: every note is the token reversed.
+      const notes = await db.query<{ note: string; n: string }>(`SELECT note, count(*) n FROM gadgets GROUP BY note`);
+      expect(notes).toEqual([{ note: [...TOKEN].reverse().join(""), n: "250" }]);
+      const params = await latestParams(db, "secret-token");
+      expect(params).toEqual({ apiToken: expect.stringMatching(CHECKSUM), region: "eu", sleepMs: 0 });
+      await expectLedgerClean(db, [TOKEN]);
+      for (const args of [["status"], ["status", "--json"], ["check", "--json"]]) {
+        const status = await faultsCli(db, args);
+        expect(status.stdout).not.toContain(TOKEN);
+        if (args[0] === "status") expect(status.stdout).toContain(String(params.apiToken));
+      }
+    });
+
+    test("a bad secret value is refused without quoting it", async () => {
+      const result = await faultsCli(db, ["secret-token", "--param", "apiToken=shorty1", "--force"]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain("data-script: script secret-token: parameter apiToken:");
+      expect(result.stderr).not.toContain("shorty1");
+    });
+
+    test("resumed with another secret: refused naming the checksums, not the values; with the same one it completes exactly once", async () => {
+      const [T1, T2] = [token(), token()];
+      await db.query(`UPDATE gadgets SET counter = 0`);
+      const first = startFaultsCli(db, ["secret-token", "--param", `apiToken=${T1}`, "--param", "sleepMs=20", "--workers", "1", "--force"]);
+      await waitFor(async () => {
+        const [{ n }] = await db.query<{ n: number }>(
+          `SELECT count(*)::int n FROM data_script_chunks c JOIN data_script_runs r ON r.id = c.run_id WHERE r.script = 'secret-token' AND r.status = 'running' AND c.status IN ('saved', 'done')`,
+        );
+        return n >= 1;
+      });
+      first.child.kill("SIGKILL");
+      await first.done;
+      await waitForOrphans(db);
+      const other = await faultsCli(db, ["secret-token", "--param", `apiToken=${T2}`]);
+      expect(other.code).toBe(2);
+      expect(other.stderr).toMatch(/started with other parameters: apiToken "<secret sha256:[0-9a-f]{8}>" then, "<secret sha256:[0-9a-f]{8}>" now/);
+      expect(other.stderr).not.toContain(T1);
+      expect(other.stderr).not.toContain(T2);
+      const same = await faultsCli(db, ["secret-token", "--param", `apiToken=${T1}`, "--param", "sleepMs=20", "--workers", "2"]);
+      expect(same.code).toBe(0);
+      expect(same.stderr).toContain("(resumed)");
+      expect(await db.query(`SELECT counter, count(*)::int n FROM gadgets GROUP BY counter`)).toEqual([{ counter: 1, n: 250 }]);
+      await expectLedgerClean(db, [T1, T2]);
+    });
+
+    test("untyped (--param strings, no schema): stored as a checksum; a script error quoting it is masked in the output and the ledger", async () => {
+      const TOKEN = token();
+      const ok = await faultsCli(db, ["secret-untyped", "--param", `apiToken=${TOKEN}`, "--param", "note=kept"]);
+      expect(ok.code).toBe(0);
+      expect(await latestParams(db, "secret-untyped")).toEqual({ apiToken: expect.stringMatching(CHECKSUM), note: "kept" });
+      expect((await db.query(`SELECT DISTINCT note FROM gadgets`))).toEqual([{ note: `token of ${TOKEN.length}` }]);
+      const leaking = await faultsCli(db, ["secret-untyped", "--param", `apiToken=${TOKEN}`, "--param", "leak=1", "--force", "--workers", "2"]);
+      expect(leaking.code).toBe(1);
+      expect(leaking.stderr).toContain("the API refused token ***");
+      expect(leaking.stderr).not.toContain(TOKEN);
+      await expectLedgerClean(db, [TOKEN]);
+    });
+
+    test("plain status masks what status --json masks (a URL's password, a secret-looking name) and cuts a long value", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "ds-secrets-"));
+      const file = join(dir, "params.json");
+      writeFileSync(file, JSON.stringify({ payload: "x".repeat(500_000) }));
+      const dsn = `postgres://reporter:${PASSWORD}@reports.example/db`;
+      const run = await faultsCli(db, ["touch", "--params-file", file, "--param", `dsn=${dsn}`, "--param", "smtpPassword=hunter2-Mail", "--force", "--workers", "1"]);
+      expect(run.code).toBe(0);
+      const plain = await faultsCli(db, ["status"]);
+      const json = await faultsCli(db, ["status", "--json"]);
+      for (const out of [plain.stdout, json.stdout]) {
+        expect(out).not.toContain(PASSWORD);
+        expect(out).not.toContain("hunter2-Mail");
+        expect(out).toContain("postgres://reporter:***@reports.example/db");
+      }
+      const touchLine = plain.stdout.split("\n").find((line) => line.startsWith("touch "))!;
+      expect(touchLine).toContain("smtpPassword=***");
+      expect(touchLine).toContain(`payload=${"x".repeat(80)}… (500,000 characters; status --json shows it whole)`);
+      expect(touchLine.length).toBeLessThan(1_000);
+      const shown = (JSON.parse(json.stdout) as { script: string; params: Record<string, string> }[]).find((s) => s.script === "touch")!;
+      expect(shown.params.payload.length).toBe(500_000);
+      expect(shown.params.smtpPassword).toBe("***");
     });
   });
 });
