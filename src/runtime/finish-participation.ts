@@ -4,6 +4,7 @@ import type { RunContext } from "./run-context";
 import { settle } from "./outcome";
 import type { Participation } from "./participation";
 import { SKIPPED_KEYS_SHOWN } from "./summary";
+import { isSourceScript } from "../script/data-script";
 
 /** How often a participant whose own work is done looks whether the others are done too. */
 const WAIT_MS = 250;
@@ -103,7 +104,8 @@ async function finaliseIfLast(args: { run: RunContext; runId: number; participan
     const failure = current.stop_error ?? undefined;
     outcome = settle({
       name: loaded.name,
-      interrupted: !failure && !inputFailure && left.pending + left.saved > 0,
+      // A source-kind run stopped by a signal has inputs not yet read into chunks: interrupted, not completed.
+      interrupted: !failure && !inputFailure && (left.pending + left.saved > 0 || (hooks.signal?.aborted === true && isSourceScript(loaded.script) && current.kind === "apply")),
       failure,
       inputFailure,
       failedChunks: await ledger.failedChunks(runId),

@@ -31,5 +31,5 @@ export async function prepareRun(settings: RunSettings, loaded: LoadedScript, sh
   if (declared === undefined) {
     throw new UsageError(`--input is for scripts that declare \`input\` (the file's format); ${loaded.name} does not`);
   }
-  return { ...loaded, params, input: await openInput(settings.input.path, settings.input.shownAs, declared) };
+  return { ...loaded, params, input: await openInput(settings.input.path, settings.input.shownAs, declared, settings.cwd) };
 }

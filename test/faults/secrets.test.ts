@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 import type { TestDatabase } from "../support/database";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitFor } from "../support/cli";
-import { waitForOrphans } from "../support/inputs";
+import { expectImportedOnce, inputsProject, savedChunks, scratchDir, waitForOrphans, writeFeed } from "../support/inputs";
 import { faultsCli, faultsDatabase, runRows, startFaultsCli } from "./support";
 
 /**
@@ -208,5 +208,73 @@ describe("secrets", () => {
       expect(shown.params.payload.length).toBe(500_000);
       expect(shown.params.smtpPassword).toBe("***");
     });
+  });
+});
+
+describe("standard input's copy", () => {
+  let db: TestDatabase;
+  let cache: string;
+  let dir: string;
+  beforeAll(async () => {
+    db = await inputsProject.database("secrets_stdin");
+    cache = mkdtempSync(join(tmpdir(), "ds-cache-"));
+    dir = scratchDir();
+  });
+  afterAll(async () => {
+    rmSync(cache, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+    await db.drop();
+  });
+  const env = () => ({ env: { DATA_SCRIPT_CACHE_DIR: cache } });
+  const piped = (args: string[], file: string) => {
+    const started = inputsProject.start(db, ["import-partners", "--input", "-", ...args], env());
+    started.child.stdin!.on("error", () => undefined);
+    createReadStream(file).pipe(started.child.stdin!);
+    return started;
+  };
+  const spooled = () => (existsSync(join(cache, "stdin")) ? readdirSync(join(cache, "stdin")) : []);
+  const tmpCopies = () => readdirSync(tmpdir()).filter((name) => name.startsWith("data-script-stdin-"));
+
+  test("kept in the app's cache under the run's name while the run is unfinished (named in the output), deleted once it completes", async () => {
+    const before = tmpCopies();
+    const file = join(dir, "feed.csv");
+    const feed = await writeFeed(file, "csv", 40_000);
+    const first = piped(["--workers", "1", "--pause-ms", "400"], file);
+    await waitFor(async () => (await savedChunks(db, "import-partners")) >= 2);
+    first.child.kill("SIGINT");
+    const stopped = await first.done;
+    expect(stopped.stderr).toContain("import-partners: interrupted");
+    expect(stopped.code).toBe(130);
+    const kept = join(cache, "stdin", "import-partners.run-1.input");
+    expect(stopped.stderr).toContain(`standard input's copy is kept at ${kept} (run #1): resume with data-script import-partners --input ${kept}`);
+    expect(spooled()).toEqual(["import-partners.run-1.input"]);
+    expect(statSync(kept).mode & 0o777).toBe(0o600);
+    expect(tmpCopies()).toEqual(before); // nothing in the system's temporary folder
+
+    const resumed = await inputsProject.cli(db, ["import-partners", "--input", kept, "--workers", "2"], env());
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain("(resumed)");
+    await expectImportedOnce(db, feed.partners);
+    expect(spooled()).toEqual([]);
+  });
+
+  test("a SIGKILLed run's copy stays in the cache under its run, and goes when the run completes from standard input again", async () => {
+    const file = join(dir, "feed2.csv");
+    await writeFeed(file, "csv", 40_000);
+    const first = piped(["--workers", "1", "--pause-ms", "400", "--force"], file);
+    await waitFor(async () => {
+      const [{ n }] = await db.query<{ n: number }>(
+        `SELECT count(*)::int n FROM data_script_chunks WHERE run_id = 2 AND status IN ('saved', 'done')`,
+      );
+      return n >= 2;
+    });
+    first.child.kill("SIGKILL");
+    await first.done;
+    await waitForOrphans(db);
+    expect(spooled()).toEqual(["import-partners.run-2.input"]);
+    const again = await piped(["--workers", "1"], file).done;
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain("(resumed)");
+    expect(spooled()).toEqual([]);
   });
 });
