@@ -49,6 +49,8 @@ import { finishRun, latestRevert, latestRun, latestRuns, resumeRun, runById, set
 import { markReverted, planRevert, pruneUndo, saveUndo, undoImages, undoSize } from "./undo";
 import { replicationState, type ReplicationState } from "./replication";
 import { ensureLedger } from "./schema";
+import { explainLedgerDenied } from "./ledger-access";
+import { alteredLedgerGuard } from "./altered";
 import { sqlFromManager, type Sql } from "./sql";
 import { storedText } from "./stored-text";
 import { decideStart, type ChunkStatus, type RunInputs, type RunStatus, type StartDecision } from "./transitions";
@@ -163,12 +165,12 @@ export interface ChunkLedger {
 export async function openRunLedger(options: PostgresOptions): Promise<RunLedger> {
   const connection = await openLedgerConnection(options, "data-script");
   try {
-    await ensureLedger(connection.sql);
+    await ensureLedger(connection.sql).catch((error) => explainLedgerDenied(connection.sql, error));
   } catch (error) {
     await connection.close().catch(() => undefined);
     throw error;
   }
-  return runLedger(connection.sql, () => connection.close());
+  return runLedger(alteredLedgerGuard(connection.sql), () => connection.close());
 }
 
 function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
@@ -251,7 +253,7 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
 
 /** The ledger bound to a chunk's transaction (its manager's query runner), or to autocommit statements (a DataSource's manager). */
 export function chunkLedger(manager: EntityManager): ChunkLedger {
-  const sql = sqlFromManager(manager);
+  const sql = alteredLedgerGuard(sqlFromManager(manager));
   return {
     claimNext: (runId, participant, timeouts) => claimNextChunk(sql, runId, participant, timeouts),
     claim: (runId, chunkNo, timeouts) => claimChunk(sql, runId, chunkNo, timeouts),

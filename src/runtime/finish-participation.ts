@@ -2,6 +2,7 @@ import type { RunRow } from "../ledger/ledger";
 import type { Dispatcher } from "./dispatcher";
 import type { RunContext } from "./run-context";
 import { settle } from "./outcome";
+import { ledgerAlteredMessage } from "./participation";
 import type { Participation } from "./participation";
 import { SKIPPED_KEYS_SHOWN } from "./summary";
 import { isSourceScript } from "../script/data-script";
@@ -31,7 +32,7 @@ export async function finishParticipation(args: {
     const interrupted = hooks.signal?.aborted === true;
     let final: RunRow | undefined;
     try {
-      if (participation.ended || dispatcher.evicted) return cutOff(args);
+      if (participation.ended || dispatcher.evicted) return await cutOff(args);
       await ledger.leave(participant, dispatcher.failure ? "failed" : interrupted ? "left" : "finished", dispatcher.failure);
       for (;;) {
         final = await ledger.withScriptLock(loaded.name, () => finaliseIfLast(args));
@@ -40,7 +41,7 @@ export async function finishParticipation(args: {
       }
     } catch (error) {
       await participation.cut(error);
-      return cutOff(args);
+      return await cutOff(args);
     }
     if (participation.lost) throw participation.lost;
     if (!final) {
@@ -75,10 +76,20 @@ export async function finishParticipation(args: {
  * database that went away: the command fails with that error (the CLI says
  * nothing is half-written and how to resume).
  */
-function cutOff({ run, participation }: { run: RunContext; participation: Participation }): void {
+async function cutOff({ run, runId, participant, participation }: { run: RunContext; runId: number; participant: number; participation: Participation }): Promise<void> {
   if (participation.lost) throw participation.lost;
   run.summary.status = "failed";
-  run.summary.message = participation.ended ?? `this participant (${participation.label}) was evicted; the others carry the run`;
+  // No run row, or no row for this participant: nobody evicted it, someone deleted them.
+  const altered = !participation.ended && (await ledgerRowsGone(run, runId, participant));
+  run.summary.message = altered ? ledgerAlteredMessage(runId) : participation.ended ?? `this participant (${participation.label}) was evicted; the others carry the run`;
+}
+
+async function ledgerRowsGone(run: RunContext, runId: number, participant: number): Promise<boolean> {
+  try {
+    return !(await run.ledger.run(runId)) || (await run.ledger.participantState(participant)) === undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** Under the script's lock: the run as finalised (by this participant now, or by another), or undefined while others work on it. */

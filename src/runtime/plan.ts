@@ -1,4 +1,5 @@
 import type { DataSource, ObjectLiteral } from "typeorm";
+import { applyWhere } from "../script/apply-where";
 import { unquotableNames } from "../bulk/quotable";
 import { UsageError } from "../errors";
 import type { ChunkRange } from "../ledger/ledger";
@@ -27,7 +28,7 @@ export async function planKeyRanges(
   const key = metadata.primaryColumns[0];
   const alias = "row";
   let qb = dataSource.createQueryBuilder(metadata.target as never, alias) as ReturnType<DataSource["createQueryBuilder"]>;
-  if (script.where) qb = script.where(qb as never, ctx) as never;
+  qb = applyWhere(script, qb, ctx);
   const keyExpr = `${alias}.${dataSource.driver.escape(key.databaseName)}`;
   // lead() IS NULL marks the last row without count(*) OVER (), which would hold every row
   // before returning the first; the keys are cast to text only for the rows kept.

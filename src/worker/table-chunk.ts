@@ -1,4 +1,5 @@
 import type { EntityManager, EntityMetadata, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { applyWhere } from "../script/apply-where";
 import { updateLoaded } from "../bulk/bulk-update";
 import { describeKey } from "../bulk/change-set";
 import { snapshotterFor } from "../bulk/compiled/snapshotter";
@@ -76,7 +77,7 @@ async function loadRange(script: DataScript, metadata: EntityMetadata, manager: 
   const alias = "row";
   const key = metadata.primaryColumns[0];
   let qb = manager.createQueryBuilder(metadata.target as never, alias);
-  if (script.where) qb = script.where(qb, ctx);
+  qb = applyWhere(script, qb, ctx);
   qb = qb
     .andWhere(`${alias}.${key.propertyPath} BETWEEN :__lo AND :__hi`, { __lo: task.lo, __hi: task.hi })
     .orderBy(`${alias}.${key.propertyPath}`, "ASC");

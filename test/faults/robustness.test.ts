@@ -2,8 +2,12 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Client } from "pg";
+import { randomBytes } from "node:crypto";
+import { waitFor } from "../support/cli";
 import type { TestDatabase } from "../support/database";
-import { faultsCli, faultsDatabase, runRows, STACK_FRAME } from "./support";
+import { inputsProject } from "../support/inputs";
+import { faultsCli, faultsDatabase, gadgetsChecksum, runRows, startFaultsCli, STACK_FRAME } from "./support";
 
 /**
  * Odd inputs get a clear message and the right exit code, never a hang, a raw driver error or a
@@ -85,5 +89,91 @@ describe("robustness", () => {
     );
     expect(chunk.status).toBe("failed");
     expect(chunk.error).toContain("\\u0000");
+  });
+
+  test("a where() that forgets to return the query builder: exit 2, naming where()", async () => {
+    const before = await gadgetsChecksum(db);
+    const result = await faultsCli(db, ["where-forgets", "--workers", "1"]);
+    expectUsage(result, "WhereForgets.where() must return the query builder it is given (return qb.where(…)); it returned undefined");
+    expect(await gadgetsChecksum(db)).toBe(before);
+  });
+
+  test("the same upsert key twice in one chunk: the message names the key and its value, not `row undefined`", async () => {
+    const result = await faultsCli(db, ["dup-upsert", "--workers", "1"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("Gadget with code=\"DUP-1\" appears twice in one chunk (the upsert key code must be unique within a chunk)");
+    expect(result.stderr).not.toContain("undefined");
+    expect(await db.query(`SELECT id FROM gadgets WHERE id > 2000`)).toEqual([]);
+  });
+
+  test("an --input that exists but cannot be read: named, exit 2", async () => {
+    const result = await inputsProject.cli(null, ["import-partners", "--input", "/proc/self/mem"], { env: { DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" } });
+    expectUsage(result, "--input /proc/self/mem cannot be read: EIO");
+  });
+
+  describe("a role without CREATE on the schema", () => {
+    let fresh: TestDatabase;
+    const role = `ds_nocreate_${randomBytes(4).toString("hex")}`;
+    beforeAll(async () => {
+      fresh = await faultsDatabase("robust_nocreate");
+      await fresh.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
+      await fresh.query(`CREATE ROLE ${role} LOGIN PASSWORD 'nocreate-pw'`);
+      await fresh.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
+      await fresh.query(`GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role}`);
+    });
+    afterAll(async () => {
+      await fresh.query(`DROP OWNED BY ${role}`);
+      const server = new Client({ connectionString: process.env.TEST_SERVER_URL });
+      await server.connect();
+      await fresh.drop();
+      await server.query(`DROP ROLE IF EXISTS ${role}`);
+      await server.end();
+    });
+
+    test("run and check: exit 2 (not check's 1, which means pending), saying the ledger is being created and what to grant", async () => {
+      const u = new URL(fresh.url);
+      u.username = role;
+      u.password = "nocreate-pw";
+      for (const args of [["touch", "--workers", "1"], ["check"], ["status"]]) {
+        const result = await faultsCli(null, args, { env: { DATABASE_URL: u.toString() } });
+        expectUsage(result, "cannot create or upgrade the ledger tables (data_script_runs, data_script_chunks, …) in schema public: permission denied for schema public");
+        expect(result.stderr).toContain(`GRANT CREATE ON SCHEMA public TO ${role}`);
+        expect(result.stderr).toContain(`ALTER ROLE ${role} SET search_path = data_script, public`);
+      }
+    });
+  });
+
+  describe("a ledger altered by hand", () => {
+    test("a dropped column: the message says the ledger was altered, exit 2", async () => {
+      const altered = await faultsDatabase("robust_altered");
+      try {
+        expect((await faultsCli(altered, ["touch", "--workers", "1"])).code).toBe(0);
+        await altered.query(`ALTER TABLE data_script_runs DROP COLUMN input_name`);
+        const result = await faultsCli(altered, ["touch", "--workers", "1", "--force"]);
+        expectUsage(result, `the ledger was altered by hand: column "input_name" of relation "data_script_runs" does not exist`);
+      } finally {
+        await altered.drop();
+      }
+    });
+
+    test("the run's row deleted while its only participant works: not 'evicted, the others carry the run'", async () => {
+      const run = startFaultsCli(db, ["slow-touch", "--workers", "2", "--param", "sleepMs=200"]);
+      await waitFor(async () => {
+        const [{ n }] = await db.query<{ n: number }>(
+          `SELECT count(*)::int n FROM data_script_chunks c JOIN data_script_runs r ON r.id = c.run_id WHERE r.script = 'slow-touch' AND c.status IN ('saved', 'done')`,
+        );
+        return n >= 1;
+      });
+      // The cascade meets the chunks' transactions: a deadlock is possible, and a person would try again.
+      await waitFor(async () => {
+        await db.query(`DELETE FROM data_script_runs WHERE script = 'slow-touch'`);
+        return true;
+      });
+      const result = await run.done;
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("the ledger was altered while run #");
+      expect(result.stderr).not.toContain("the others carry the run");
+      expect(result.stderr).not.toMatch(STACK_FRAME);
+    });
   });
 });
