@@ -38,8 +38,10 @@ export interface ParticipantRow {
 
 /** A participant is live while its parent's session holds this lock: an SQL condition on `<alias>.id`. */
 export function isLive(alias: string): string {
+  // pg_locks is the whole server's: a participant with the same id in another database is not this one.
   return `EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-    AND l.classid::bigint = ${LIVENESS} AND l.objid::bigint = ${alias}.id)`;
+    AND l.classid::bigint = ${LIVENESS} AND l.objid::bigint = ${alias}.id
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))`;
 }
 
 export async function joinRun(
