@@ -12,6 +12,7 @@ export { runScript, type RunHooks, type RunScriptOptions } from "./runtime/run-s
 export { runPending, type RunPendingOptions } from "./runtime/run-pending";
 export { revertScript, type RevertOptions } from "./runtime/revert-script";
 export { pruneUndo, type PruneOptions } from "./runtime/prune-undo";
+export { cancelScript, pauseScript, resumeScript, type ControlOptions, type ControlResult } from "./runtime/control-run";
 export { checkScripts, scriptStatuses, type ParticipantStatus, type ScriptStatus } from "./runtime/script-statuses";
 export { createProgress, silentProgress, type Progress } from "./runtime/progress";
 export type { RunSummary } from "./runtime/summary";
@@ -20,6 +21,7 @@ export { DEFAULTS, type RunOptions, type TargetOptions } from "./settings/settin
 
 export { formatSummary } from "./report/format-summary";
 export { formatStatuses } from "./report/format-statuses";
+export { formatControl } from "./report/format-control";
 export { formatJson } from "./report/format-json";
 export { describeError } from "./report/describe-error";
 export { EXIT, exitCodeOf } from "./report/exit-codes";

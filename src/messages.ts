@@ -103,6 +103,8 @@ export interface ChunkResult extends RowCounts {
    * ended (see `error`); `evicted` — this participant was evicted.
    */
   outcome: "saved" | "done" | "already" | "failed" | "idle" | "stopped" | "evicted";
+  /** `stopped`: the run's status then (`paused`: hold, not stop). */
+  runStatus?: string;
   /** 1 for a chunk's first attempt. */
   attempt: number;
   /** A chunk whose statement timed out: the two key ranges it is to be cut into (none below the floor of two rows). */

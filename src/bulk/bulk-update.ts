@@ -13,10 +13,14 @@ import { runStatement } from "./statement-error";
 import { inTransaction } from "./transaction";
 import { assertSameClass, assertUniqueKeys, hasOrderedKey, keyOf, keyReader, metadataOf } from "./rows";
 import { readerFor } from "./column-value";
+import { boundValues, type KeyBounds } from "./key-range";
 
 export interface BulkUpdateOptions {
-  /** Inclusive primary-key range the rows lie in; bounds the scan (the runner passes its chunk's range). */
-  keyRange?: { lo: unknown; hi: unknown };
+  /**
+   * Inclusive primary-key range the rows lie in; bounds the scan (the runner passes its chunk's range).
+   * For a composite key, each bound is an array of the key's values in primary-column order (row order).
+   */
+  keyRange?: KeyBounds;
 }
 
 export interface BulkUpdateResult<T> {
@@ -72,7 +76,7 @@ export async function updateLoaded<T extends ObjectLiteral>(
     const params: unknown[] = updateParamsFor(metadata, statement)(changes);
     if (statement.keyRange) {
       const range = options.keyRange ?? spanOf(metadata, changes);
-      params.push(range.lo, range.hi);
+      params.push(...boundValues(metadata.primaryColumns.length, range));
     }
     const rows = await runStatement(qr, statement, params);
 
@@ -194,7 +198,7 @@ function updateStatement<T extends ObjectLiteral>(metadata: EntityMetadata, chan
     sets: metadata.columns.filter((col) => counts.has(col)).map((col) => ({ codec: codecFor(col), partial: counts.get(col)! < changes.length })),
     updateDate: metadata.updateDateColumn && codecFor(metadata.updateDateColumn),
     version: metadata.versionColumn && codecFor(metadata.versionColumn),
-    keyRange: keyRange && metadata.primaryColumns.length === 1,
+    keyRange,
     returning: returningColumns(metadata).map(codecFor),
   });
 }

@@ -1,5 +1,6 @@
 import type { ColumnCodec } from "./column-codec";
 import { quoteIdent } from "./column-codec";
+import { elementType, keyRangeSql } from "./key-range";
 
 /**
  * Pure SQL building for the three bulk statements. Each column travels as ONE
@@ -16,7 +17,7 @@ export interface UpdateShape {
   updateDate?: ColumnCodec;
   /** Incremented on every update; rows whose version moved since load are left alone. */
   version?: ColumnCodec;
-  /** Bound the scan to the chunk's key range (single-column keys). */
+  /** Bound the scan to the chunk's key range (a composite key by row comparison: see key-range.ts). */
   keyRange: boolean;
   returning: ColumnCodec[];
 }
@@ -27,17 +28,13 @@ export interface BuiltStatement {
   table: string;
   /** Order of the array parameters; key range bounds follow them. */
   params: { codec: ColumnCodec; role: "key" | "value" | "flag" | "version" | "default" }[];
-  /** Two key range bounds follow the arrays (an update bounded to its chunk's keys). */
+  /** The key range's bounds follow the arrays (an update bounded to its chunk's keys): lo's parts, then hi's. */
   keyRange?: boolean;
   /** The row count follows the arrays (an insert that names no column). */
   rowCountParam?: boolean;
 }
 
 const FLAG_TYPE = "boolean[]";
-
-function elementType(codec: ColumnCodec): string {
-  return codec.paramType.slice(0, -2);
-}
 
 export function buildUpdate(shape: UpdateShape): BuiltStatement {
   const params: BuiltStatement["params"] = [];
@@ -72,8 +69,8 @@ export function buildUpdate(shape: UpdateShape): BuiltStatement {
   const where = shape.keys.map((k) => `t.${k.name} = v.${k.name}`);
   if (shape.version) where.push(`t.${shape.version.name} = v.${quoteIdent("__loaded_version")}`);
   if (shape.keyRange) {
-    const k = shape.keys[0];
-    where.push(`t.${k.name} BETWEEN $${params.length + 1}::${elementType(k)} AND $${params.length + 2}::${elementType(k)}`);
+    const first = params.length + 1;
+    where.push(keyRangeSql(shape.keys.map((k) => `t.${k.name}`), shape.keys.map(elementType), (i, type) => `$${first + i}::${type}`));
   }
   const returning = shape.returning.map((c) => `t.${c.name}`).join(", ");
   const sql =

@@ -10,6 +10,12 @@ import {
   formatStatuses,
   formatSummary,
   checkScripts,
+  cancelScript,
+  formatControl,
+  pauseScript,
+  resumeScript,
+  type ControlOptions,
+  type ControlResult,
   pruneUndo,
   revertScript,
   runPending,
@@ -21,6 +27,7 @@ import {
   type RunSummary,
 } from "..";
 import { isJson, revertOptions, runOptions, showsProgress, targetOptions, type Flags } from "./flags";
+import { databaseFlags, jsonFlag, quietProgressFlag, runnerFlags, scriptRunFlags, targetFlags } from "./options";
 import { withSignals } from "./signals";
 
 /** Entry point of the `data-script` bin; resolves to the process exit code. */
@@ -29,34 +36,13 @@ export async function main(argv: string[]): Promise<number> {
   let verbose = argv.includes("--verbose");
   const parser = yargs(stdinInput(argv))
     .scriptName("data-script")
-    .usage("$0 <script> [--join] | run <script> | run --pending | status | check | new <name> | revert <script> | prune --older-than <d>")
-    .option("data-source", { alias: "d", type: "string", describe: "file exporting the TypeORM DataSource (default: package.json \"data-script\".dataSource, else ./ormconfig.ts)" })
-    .option("scripts", { type: "string", describe: "folder of data scripts (default: package.json \"data-script\".scripts, else ./scripts)" })
-    .option("workers", { type: "string", describe: "worker processes (default: available parallelism; 1 runs in-process)" })
-    .option("chunk-size", { type: "string", describe: "rows per chunk (overrides the script's chunkSize)" })
-    .option("dry-run", { type: "boolean", default: false, describe: "run every chunk and roll it back" })
-    .option("force", { type: "boolean", default: false, describe: "run a completed script again, as a new run" })
-    .option("restart", { type: "boolean", default: false, describe: "discard a failed run's progress instead of resuming it" })
-    .option("continue-on-error", { type: "boolean", default: false, describe: "record failing chunks and carry on" })
-    .option("param", { type: "string", array: true, default: [], describe: "script parameter key=value (repeatable)" })
-    .option("params-file", { type: "string", describe: "a JSON file of script parameters (--param values override it)" })
-    .option("input", { type: "string", describe: "the script's input file: CSV or JSON lines, optionally gzipped; - for standard input" })
-    .option("pause-ms", { type: "string", describe: "pause between chunks, ms" })
-    .option("lock-timeout", { type: "string", describe: "per-chunk lock_timeout, ms (default 5000)" })
-    .option("statement-timeout", { type: "string", describe: "per-chunk statement_timeout, ms (default 60000)" })
-    .option("chunk-timeout", { type: "string", describe: "per-chunk time limit, ms (default 300000)" })
-    .option("join", { type: "boolean", default: false, describe: "start the run, or join the one in progress as another participant (another host)" })
-    .option("lease", { type: "string", describe: "how long a silent participant keeps its place before the others evict it (default 60s)" })
-    .option("max-replication-lag", { type: "string", describe: "hold the run while a standby is further behind than this (default 10s; 0: no check)" })
-    .option("undo", { type: "boolean", default: true, describe: "keep before-images for revert (--no-undo: keep none)" })
-    .option("embedded", { type: "boolean", default: false, describe: "use the embedded PostgreSQL even under CI (when the data source names no database)" })
-    .option("json", { type: "boolean", default: false, describe: "print a machine-readable summary on stdout" })
-    .option("progress", { type: "boolean", default: true, describe: "show progress (--no-progress to hide)" })
-    .option("verbose", { type: "boolean", default: false, describe: "show stack traces" })
+    .usage("$0 <script> [--join] | run <script> | run --pending | status | check | new <name> | revert <script> | prune --older-than <d> | pause|resume|cancel <script>")
+    // Every command lists (and takes) only its own options: the groups are in options.ts.
+    .option("verbose", { type: "boolean", default: false, global: true, describe: "show stack traces" })
     .command(
       "run [script]",
       "run (or resume) one script, or every pending one with --pending",
-      (y) => y.positional("script", { type: "string" }).option("pending", { type: "boolean", default: false }),
+      (y) => scriptRunFlags(y.positional("script", { type: "string" }).option("pending", { type: "boolean", default: false, describe: "every script not yet completed, in name order" })).group(["pending"], "Run:"),
       async (args) => {
         if (args.pending) {
           if (args.script) throw new UsageError("give a script name or --pending, not both");
@@ -69,8 +55,8 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       "status",
-      "each script: pending / running / completed / failed / interrupted",
-      () => undefined,
+      "each script: pending / running / paused / completed / failed / interrupted / cancelled",
+      (y) => quietProgressFlag(jsonFlag(databaseFlags(y))),
       async (args) => {
         const flags = args as unknown as Flags;
         const statuses = await scriptStatuses({ ...targetOptions(flags), log: notices(flags) });
@@ -80,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       "check",
       "exit 1 if any script is pending or failed (a CI gate)",
-      () => undefined,
+      (y) => quietProgressFlag(jsonFlag(databaseFlags(y))),
       async (args) => {
         const flags = args as unknown as Flags;
         const { ok, open } = await checkScripts({ ...targetOptions(flags), log: notices(flags) });
@@ -92,7 +78,10 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       "revert <script>",
       "undo the script's last run (or --run N) from its before-images",
-      (y) => y.positional("script", { type: "string", demandOption: true }).option("run", { type: "string", describe: "the run to undo (default: the script's last)" }),
+      (y) =>
+        runnerFlags(y.positional("script", { type: "string", demandOption: true }))
+          .option("run", { type: "string", describe: "the run to undo (default: the script's last)" })
+          .group(["run"], "Run:"),
       async (args) => {
         const flags = args as unknown as Flags & { run?: string };
         exitCode = await withSignals(async (signal) => {
@@ -104,8 +93,11 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       "prune",
-      "delete the before-images of runs that finished long ago",
-      (y) => y.option("older-than", { type: "string", demandOption: true, describe: "e.g. 30d, 12h" }),
+      "--older-than <d>: delete the before-images of runs that finished before then (e.g. 30d, 12h)",
+      (y) =>
+        quietProgressFlag(jsonFlag(databaseFlags(y.usage("$0 prune --older-than <d>\n\ndelete the before-images of runs that finished more than <d> ago"))))
+          .option("older-than", { type: "string", demandOption: true, describe: "how long ago a run finished for its before-images to go, e.g. 30d, 12h" })
+          .group(["older-than"], "Prune:"),
       async (args) => {
         const flags = args as unknown as Flags & { olderThan: string };
         const pruned = await pruneUndo({ ...targetOptions(flags), olderThan: flags.olderThan, log: notices(flags) });
@@ -114,13 +106,32 @@ export async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      "pause <script>",
+      "hold the script's run in progress on every host, at their next chunk boundary, until resumed",
+      (y) => quietProgressFlag(jsonFlag(databaseFlags(y))).positional("script", { type: "string", demandOption: true }).option("reason", { type: "string", describe: "why: shown on every host and by status" }),
+      async (args) => control(pauseScript, args as never),
+    )
+    .command(
+      "resume <script>",
+      "lift the pause: the hosts at work go on (stopped ones rejoin with --join)",
+      (y) => quietProgressFlag(jsonFlag(databaseFlags(y))).positional("script", { type: "string", demandOption: true }).option("reason", { type: "string", describe: "why: kept in the run's history" }),
+      async (args) => control(resumeScript, args as never),
+    )
+    .command(
+      "cancel <script>",
+      "end the script's run in progress as cancelled on every host (saved chunks stay saved and revertible)",
+      (y) => quietProgressFlag(jsonFlag(databaseFlags(y))).positional("script", { type: "string", demandOption: true }).option("reason", { type: "string", describe: "why: shown on every host and by status" }),
+      async (args) => control(cancelScript, args as never),
+    )
+    .command(
       "new <name>",
       "scaffold <scripts>/<name>.ts from a template",
       (y) =>
-        y
+        quietProgressFlag(targetFlags(y))
           .positional("name", { type: "string", demandOption: true })
           .option("with-params", { type: "boolean", default: false, describe: "with a parameter schema (zod)" })
-          .option("with-input", { type: "boolean", default: false, describe: "a source-kind script that reads an --input file" }),
+          .option("with-input", { type: "boolean", default: false, describe: "a source-kind script that reads an --input file" })
+          .group(["with-params", "with-input"], "Scaffold:"),
       (args) => {
         const file = scaffoldScript(args.name as string, {
           ...targetOptions(args as unknown as Flags),
@@ -133,7 +144,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       "$0 [script]",
       "run (or resume) one script",
-      (y) => y.positional("script", { type: "string" }),
+      (y) => scriptRunFlags(y.positional("script", { type: "string" })),
       async (args) => {
         if (!args.script) {
           parser.showHelp("error");
@@ -142,6 +153,7 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = await one(args as never, args.script as string);
       },
     )
+    .epilogue("Each command lists its own options: data-script <command> --help")
     .strict()
     // `--param a=1 --param b=2` collects both; `--param a=1 <script>` leaves the script positional.
     // A repeated single-valued option (`-d a -d b`) takes its last value (see flags.ts).
@@ -188,6 +200,13 @@ async function pending(flags: Flags): Promise<number> {
     else if (!runs.length) console.error("nothing to do: every data script has completed");
     return runs.length ? exitCodeOf(runs[runs.length - 1]) : EXIT.ok;
   });
+}
+
+/** pause / resume / cancel: one line of what happened (a request the run's state does not allow is a UsageError: exit 2). */
+async function control(request: (options: ControlOptions) => Promise<ControlResult>, args: Flags & { script: string; reason?: string | string[] }): Promise<void> {
+  const reason = Array.isArray(args.reason) ? args.reason[args.reason.length - 1] : args.reason;
+  const result = await request({ ...targetOptions(args), script: args.script, reason, log: notices(args) });
+  console.log(isJson(args) ? formatJson(result) : formatControl(result));
 }
 
 function print(flags: Flags, summary: RunSummary): void {

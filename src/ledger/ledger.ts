@@ -30,6 +30,7 @@ import {
   type WorkLeft,
 } from "./chunks";
 import { openLedgerConnection } from "./connection";
+import { controlsOf, controlState, recordCancelledTotals, requestControl, type ControlRow, type ControlState } from "./controls";
 import { claimFailures, countOpenFailures, openFailures, recordFailures, resolveFailures, type FailureRow, type RowFailure } from "./failures";
 import { tryLockScript, unlockScript } from "./lock";
 import {
@@ -53,7 +54,7 @@ import { explainLedgerDenied } from "./ledger-access";
 import { alteredLedgerGuard } from "./altered";
 import { sqlFromManager, type Sql } from "./sql";
 import { storedText } from "./stored-text";
-import { decideStart, type ChunkStatus, type RunInputs, type RunStatus, type StartDecision } from "./transitions";
+import { decideStart, type ChunkStatus, type ControlAction, type RunInputs, type RunStatus, type StartDecision } from "./transitions";
 
 /**
  * The ledger as a participant's parent sees it, on its own connection: the
@@ -73,7 +74,8 @@ export interface RunLedger {
   startOrResume(fields: StartFields): Promise<{ decision: StartDecision; run?: RunRow }>;
   /** Becomes a participant of the run: a liveness lock held on this connection from here on. */
   participate(runId: number, identity: ParticipantIdentity): Promise<number>;
-  heartbeat(participant: number, progress: { chunks: number; rows: number }): Promise<ParticipantState | undefined>;
+  /** With the participant's current hold, if any (null columns when none). */
+  heartbeat(participant: number, progress: { chunks: number; rows: number; hold?: { reason: string; heldMs: number } }): Promise<ParticipantState | undefined>;
   /** Evicts the run's participants silent past the lease and terminates their sessions. */
   evictSilent(runId: number, me: number, leaseMs: number): Promise<{ id: number; label: string }[]>;
   leave(participant: number, state: Exclude<ParticipantState, "active" | "evicted">, error?: string): Promise<ParticipantState | undefined>;
@@ -109,6 +111,14 @@ export interface RunLedger {
   replication(): Promise<ReplicationState>;
   /** Splits a chunk whose statement timed out into two key ranges: the first keeps its number, the second gets the next free one. */
   splitChunk(runId: number, chunkNo: number, first: { lo: string; hi: string }, second: { lo: string; hi: string }): Promise<number>;
+  /** An operator's request (pause, resume, cancel): the run moved and the request recorded, or undefined if it was no longer in `from`. */
+  control(runId: number, move: { action: ControlAction; from: RunStatus[]; to: RunStatus }, request: { by: string; reason: string | null }): Promise<RunRow | undefined>;
+  /** Every request made on the run, oldest first. */
+  controls(runId: number): Promise<ControlRow[]>;
+  /** The run's status and latest request: read by each participant to hold (paused) or stop (cancelled). */
+  controlState(runId: number): Promise<ControlState | undefined>;
+  /** A cancelled run's totals, once nobody works on it (`by`: the last participant out; exactly one records). */
+  recordCancelledTotals(runId: number, counts: RowCounts, by: number | null): Promise<boolean>;
   /** Runs `work` under the script's lock (waiting for it): the last participant out finalises. */
   withScriptLock<T>(script: string, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -177,7 +187,7 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
   const someoneAtWork = async (script: string) => {
     const [row] = await sql<{ n: number }>(
       `SELECT count(*)::int AS n FROM data_script_participants p JOIN data_script_runs r ON r.id = p.run_id
-       WHERE r.script = $1 AND r.status = 'running' AND p.state = 'active' AND ${isLive("p")}`,
+       WHERE r.script = $1 AND r.status IN ('running', 'paused', 'cancelled') AND p.state = 'active' AND ${isLive("p")}`,
       [script],
     );
     return row.n > 0;
@@ -212,7 +222,8 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
       }
     },
     participate: (runId, identity) => joinRun(sql, { runId, ...identity }),
-    heartbeat: (participant, progress) => heartbeat(sql, participant, progress),
+    heartbeat: (participant, progress) =>
+      heartbeat(sql, participant, progress.hold ? { ...progress, hold: { ...progress.hold, reason: storedText(progress.hold.reason) } } : progress),
     evictSilent: (runId, me, leaseMs) => evictSilent(sql, runId, me, leaseMs),
     leave: (participant, state, error) => leaveRun(sql, participant, state, storedText(error)),
     participants: (runId) => participantsOf(sql, runId),
@@ -237,6 +248,10 @@ function runLedger(sql: Sql, close: () => Promise<void>): RunLedger {
     markReverted: (revertRunId) => markReverted(sql, revertRunId),
     pruneUndo: (olderThanMs) => pruneUndo(sql, olderThanMs),
     skippedKeys: (runId, limit) => skippedKeys(sql, runId, limit),
+    control: (runId, move, request) => requestControl(sql, runId, move, { ...request, reason: storedText(request.reason) }),
+    controls: (runId) => controlsOf(sql, runId),
+    controlState: (runId) => controlState(sql, runId),
+    recordCancelledTotals: (runId, counts, by) => recordCancelledTotals(sql, runId, counts, by),
     async withScriptLock(script, work) {
       // Polled, never waited for on the connection: a participant paused while holding it must not stall
       // this one's heartbeats (they share the connection) — they are what evicts it and frees the lock.
@@ -277,6 +292,8 @@ export type {
   ChunkRow,
   ChunkTimeouts,
   ClaimedChunk,
+  ControlRow,
+  ControlState,
   FailureRow,
   NoClaim,
   ParticipantRow,

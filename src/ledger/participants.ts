@@ -30,18 +30,24 @@ export interface ParticipantRow {
   heartbeat_at: Date;
   finished_at: Date | null;
   error: string | null;
+  /** Why it holds right now (a pause, replication lag, lock timeouts, the script's throttle) and since when; null when not held. */
+  hold_reason: string | null;
+  held_since: Date | null;
   /** Its process still holds its liveness lock. */
   live: boolean;
   /** Seconds since its last heartbeat, by the server's clock. */
   silent_s: number;
 }
 
-/** A participant is live while its parent's session holds this lock: an SQL condition on `<alias>.id`. */
+/**
+ * A participant is live while its parent's session holds this lock: an SQL condition on `<alias>.id`.
+ * pg_locks lists every database's locks, and participant ids restart in each: only this database's count.
+ */
 export function isLive(alias: string): string {
   // pg_locks is the whole server's: a participant with the same id in another database is not this one.
   return `EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-    AND l.classid::bigint = ${LIVENESS} AND l.objid::bigint = ${alias}.id
-    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))`;
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND l.classid::bigint = ${LIVENESS} AND l.objid::bigint = ${alias}.id)`;
 }
 
 export async function joinRun(
@@ -61,15 +67,20 @@ export async function joinRun(
  * Records that the participant is alive and how far it got; its state back
  * (`evicted` once another participant found it silent past the lease).
  */
-export async function heartbeat(sql: Sql, id: number, progress: { chunks: number; rows: number }): Promise<ParticipantState | undefined> {
+export async function heartbeat(
+  sql: Sql,
+  id: number,
+  progress: { chunks: number; rows: number; hold?: { reason: string; heldMs: number } },
+): Promise<ParticipantState | undefined> {
   const [row] = await sql<{ state: ParticipantState }>(
     `UPDATE data_script_participants SET
        heartbeat_at = CASE WHEN state = 'active' THEN now() ELSE heartbeat_at END,
-       chunks_done = $2, rows_done = $3,
+       chunks_done = $2, rows_done = $3, hold_reason = $4::text,
+       held_since = CASE WHEN $4::text IS NULL THEN NULL ELSE now() - make_interval(secs => $5::numeric / 1000) END,
        backend_pids = coalesce((SELECT array_agg(a.pid ORDER BY a.pid) FROM pg_stat_activity a
                                 WHERE a.application_name = app_name OR a.pid = pg_backend_pid()), '{}')
      WHERE id = $1 RETURNING state`,
-    [id, progress.chunks, progress.rows],
+    [id, progress.chunks, progress.rows, progress.hold?.reason ?? null, progress.hold?.heldMs ?? 0],
   );
   return row?.state;
 }
@@ -111,7 +122,7 @@ export async function participantState(sql: Sql, id: number): Promise<Participan
 export async function leaveRun(sql: Sql, id: number, state: Exclude<ParticipantState, "active" | "evicted">, error?: StoredText | null): Promise<ParticipantState | undefined> {
   const [row] = await sql<{ state: ParticipantState }>(
     `UPDATE data_script_participants SET state = CASE WHEN state = 'active' THEN $2 ELSE state END,
-       finished_at = coalesce(finished_at, now()), error = coalesce(error, $3)
+       finished_at = coalesce(finished_at, now()), error = coalesce(error, $3), hold_reason = NULL, held_since = NULL
      WHERE id = $1 RETURNING state`,
     [id, state, error ?? null],
   );

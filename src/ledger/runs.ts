@@ -37,6 +37,11 @@ export interface RunRow {
   params_typed: boolean;
   input_name: string | null;
   input_checksum: string | null;
+  /** The latest pause, resume or cancel: who asked (user@host), when (the server's clock), why. */
+  control_by: string | null;
+  control_at: Date | null;
+  control_reason: string | null;
+  control_action: "pause" | "resume" | "cancel" | null;
 }
 
 /** The script's latest run that applied it (not a revert), real or dry. */
@@ -92,9 +97,10 @@ export async function startRun(
   return row;
 }
 
+/** A paused run stays paused: the host that resumes it holds until someone lifts the pause. */
 export async function resumeRun(sql: Sql, id: number, workers: number): Promise<void> {
   await sql(
-    `UPDATE data_script_runs SET status = 'running', finished_at = NULL, finished_by = NULL, error = NULL, stop_error = NULL,
+    `UPDATE data_script_runs SET status = CASE WHEN status = 'paused' THEN 'paused' ELSE 'running' END, finished_at = NULL, finished_by = NULL, error = NULL, stop_error = NULL,
        workers = $2, host = $3, pid = $4 WHERE id = $1`,
     [id, workers, hostname(), process.pid],
   );

@@ -121,6 +121,24 @@ END $$;
 -- 500,000 chunks would walk past every chunk already done.
 CREATE INDEX IF NOT EXISTS data_script_chunks_pending ON data_script_chunks (run_id, chunk_no) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS data_script_chunks_saved ON data_script_chunks (run_id, chunk_no) WHERE status = 'saved';
+-- Added with the controls (pause, resume, cancel from any machine): the latest request's who, when and why
+-- on the run, every request in data_script_controls; and each participant's current hold (a pause,
+-- replication lag, lock timeouts, the script's throttle) and since when, NULL while it is not held.
+ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS control_by text;
+ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS control_at timestamptz;
+ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS control_reason text;
+ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS control_action text;
+CREATE TABLE IF NOT EXISTS data_script_controls (
+  id      bigserial PRIMARY KEY,
+  run_id  integer NOT NULL REFERENCES data_script_runs (id) ON DELETE CASCADE,
+  action  text NOT NULL,
+  "by"    text NOT NULL,
+  at      timestamptz NOT NULL DEFAULT now(),
+  reason  text
+);
+CREATE INDEX IF NOT EXISTS data_script_controls_run ON data_script_controls (run_id, id);
+ALTER TABLE data_script_participants ADD COLUMN IF NOT EXISTS hold_reason text;
+ALTER TABLE data_script_participants ADD COLUMN IF NOT EXISTS held_since timestamptz;
 `;
 
 /** The ledger's schema version: a digest of its DDL, so any change to it is a new version. */

@@ -9,6 +9,16 @@
  *                              or found `running` with no participant alive (killed processes)
  *   failed / interrupted → running   resumed by the next `data-script <name>`
  *   completed / failed / interrupted → reverted   a revert of it completed (its before-images used)
+ * Run, operated from any machine (controls.ts; who, when and why on the run and in data_script_controls):
+ *   running     → paused       `pause`: every participant holds at its next chunk boundary (in-flight chunks commit)
+ *   paused      → running      `resume`: the hold lifts; hosts stopped meanwhile rejoin with --join
+ *   running / paused → cancelled   `cancel`: every participant stops at its next chunk boundary, the run ends cancelled;
+ *                              its saved chunks stay saved (revertible), the last participant out records the totals
+ *   failed / interrupted → cancelled   `cancel` of an unfinished run nobody works on: it is not resumed
+ *   paused      → paused       its participants left (SIGTERM, a pod stopped): the run stays paused, a new host holds with it
+ *   cancelled   → reverted     a revert of its saved chunks completed
+ *   cancelled   is never resumed: the script's next invocation (run --pending included) starts a new run over every row
+ *   anything else (pausing a paused or finished run, resuming one not paused, cancelling twice) → refused (exit 2)
  * Chunk:
  *   pending → saved    data and ledger row committed in one transaction, by an active participant
  *   saved   → done     afterSave returned (or the script has none)
@@ -18,10 +28,10 @@
  *   active → finished | left | failed   its own end (all work done / interrupted / its error)
  *   active → evicted                    silent past the lease: another participant ended it
  */
-export type RunStatus = "running" | "completed" | "failed" | "interrupted" | "reverted";
+export type RunStatus = "running" | "completed" | "failed" | "interrupted" | "reverted" | "paused" | "cancelled";
 export type ChunkStatus = "pending" | "saved" | "done" | "failed";
 
-export const RESUMABLE: RunStatus[] = ["running", "failed", "interrupted"];
+export const RESUMABLE: RunStatus[] = ["running", "failed", "interrupted", "paused"];
 
 /** A chunk whose data is committed (afterSave may still be pending). */
 export const SETTLED: ChunkStatus[] = ["saved", "done"];
@@ -46,11 +56,14 @@ export type StartDecision =
  *
  *   someone at work   latest               flags               → decision
  *   yes               running              --join              → join
+ *   yes               paused               --join              → join (and hold with the others until resumed)
  *   yes               any                  otherwise           → locked (exit 3)
  *   no                none                 any                 → start
  *   no                completed            — / --join          → skip
  *   no                completed            --force             → start
  *   no                reverted             any                 → start
+ *   no                cancelled            any                 → start (a cancelled run is never resumed)
+ *   no                paused               — / --join          → resume: this host holds until someone resumes the run
  *   no                running/failed/int.  — / --join          → resume (a running run nobody works on crashed)
  *   no                running/failed/int.  --restart/--force   → start, discarding the old run's progress
  *   no                running/failed/int.  other typed parameters, or another input file → refuse (exit 2)
@@ -63,12 +76,12 @@ export function decideStart(
   given?: RunInputs,
 ): StartDecision {
   if (someoneAtWork) {
-    if (!flags.join || latest?.status !== "running" || flags.dryRun) return { action: "locked" };
+    if (!flags.join || (latest?.status !== "running" && latest?.status !== "paused") || flags.dryRun) return { action: "locked" };
     // Every participant of a run works with the same parameters and input.
     return refusal(latest, given, "join it with the same") ?? { action: "join", runId: latest.id };
   }
   // A reverted run is as good as none: asked for by name, the script runs again.
-  if (flags.dryRun || !latest || latest.status === "reverted") return { action: "start" };
+  if (flags.dryRun || !latest || latest.status === "reverted" || latest.status === "cancelled") return { action: "start" };
   if (latest.status === "completed") return flags.force ? { action: "start" } : { action: "skip", runId: latest.id };
   if (flags.force || flags.restart) return { action: "start", discard: latest.id };
   return refusal(latest, given, "resume it with the same") ?? { action: "resume", runId: latest.id };
@@ -126,4 +139,61 @@ function canonical(value: unknown): string | undefined {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+}
+
+/** A request from an operator (CLI, API or dashboard), on any machine. */
+export type ControlAction = "pause" | "resume" | "cancel";
+
+/** The run's statuses each request moves from, and the status it moves to (the table at the top, as data). */
+export const CONTROL_MOVES: Record<ControlAction, { from: RunStatus[]; to: RunStatus }> = {
+  pause: { from: ["running"], to: "paused" },
+  resume: { from: ["paused"], to: "running" },
+  cancel: { from: ["running", "paused", "failed", "interrupted"], to: "cancelled" },
+};
+
+/** What a control request finds: the script's latest run, its latest request, and how many live participants work on it. */
+export interface ControlTarget {
+  id: number;
+  status: RunStatus;
+  control_by: string | null;
+  control_at: Date | null;
+  atWork: number;
+}
+
+/**
+ * Whether `action` may move the script's latest run, or why not (a usage
+ * error, exit 2). A `running` run nobody works on crashed: it counts as
+ * interrupted (cancellable, not pausable), as `status` shows it.
+ */
+export function decideControl(
+  action: ControlAction,
+  script: string,
+  run: ControlTarget | undefined,
+): { allowed: true; from: RunStatus[]; to: RunStatus } | { allowed: false; reason: string } {
+  if (!run) return { allowed: false, reason: `${script} has never run: there is no run to ${action}` };
+  const crashed = run.status === "running" && run.atWork === 0;
+  const status: RunStatus = crashed ? "interrupted" : run.status;
+  const move = CONTROL_MOVES[action];
+  if (move.from.includes(status)) return { allowed: true, from: crashed ? ["running"] : [run.status], to: move.to };
+  const which = `run #${run.id} of ${script}`;
+  const asked = run.control_by && run.control_at ? ` (by ${run.control_by} at ${run.control_at.toISOString()})` : "";
+  const is = `${which} is ${status}${crashed ? " (no host is at work on it)" : ""}`;
+  switch (action) {
+    case "pause":
+      if (status === "paused") return refuse(`${which} is already paused${asked}; data-script resume ${script} lifts the pause`);
+      if (status === "failed" || status === "interrupted") return refuse(`${is}: only a running run can be paused (nothing is claiming chunks)`);
+      return refuse(`${is}: only a running run can be paused`);
+    case "resume":
+      if (status === "running") return refuse(`${is}, not paused: nothing to resume`);
+      if (status === "failed" || status === "interrupted") return refuse(`${is}, not paused: to carry on with it, run data-script ${script}`);
+      if (status === "cancelled") return refuse(`${is}${asked}: a cancelled run is not resumed; data-script ${script} starts a new run`);
+      return refuse(`${is}, not paused: nothing to resume`);
+    case "cancel":
+      if (status === "cancelled") return refuse(`${which} was already cancelled${asked}`);
+      return refuse(`${is}: no run in progress to cancel${status === "completed" ? ` (data-script revert ${script} undoes it)` : ""}`);
+  }
+}
+
+function refuse(reason: string): { allowed: false; reason: string } {
+  return { allowed: false, reason };
 }

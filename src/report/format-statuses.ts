@@ -24,13 +24,18 @@ function statusLines(statuses: ScriptStatus[]): string {
       const params = s.params && Object.keys(s.params).length ? `  params: ${formatParams(s.params)}` : "";
       const input = s.input ? `  input: ${s.input.name} (sha256 ${s.input.checksum.slice(0, 12)}…)` : "";
       const description = s.description ? `  — ${s.description}` : "";
+      const control = s.control ? `  (${CONTROL_VERB[s.control.action]} by ${s.control.by} at ${s.control.at}${s.control.reason ? `: "${s.control.reason}"` : ""})` : "";
       const participants = (s.participants ?? []).map(
-        (p) => `\n${" ".repeat(width + 2)}  ${p.label}  ${p.state}, ${p.chunks} chunks, ${p.rows} rows, ${p.rowsPerSecond} rows/s, heartbeat ${p.silentFor} s ago`,
+        (p) =>
+          `\n${" ".repeat(width + 2)}  ${p.label}  ${p.state}, ${p.chunks} chunks, ${p.rows} rows, ${p.rowsPerSecond} rows/s, heartbeat ${p.silentFor} s ago` +
+          (p.hold ? `, held since ${p.hold.since}: ${p.hold.reason}` : ""),
       );
-      return `${s.script.padEnd(width)}  ${s.status.padEnd(11)}${when}${rows}${changed}${revertible}${revert}${params}${input}${description}${participants.join("")}`;
+      return `${s.script.padEnd(width)}  ${s.status.padEnd(11)}${when}${rows}${control}${changed}${revertible}${revert}${params}${input}${description}${participants.join("")}`;
     })
     .join("\n");
 }
+
+const CONTROL_VERB = { pause: "paused", resume: "resumed", cancel: "cancelled" } as const;
 
 /** `since=2024-01-01T00:00:00.000Z, limit=100`: strings bare, anything else as JSON, a long value cut. */
 function formatParams(params: Record<string, unknown>): string {

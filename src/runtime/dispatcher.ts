@@ -161,7 +161,9 @@ export class Dispatcher {
 
   private settled(result: ChunkResult): void {
     if (result.outcome === "evicted") this.evicted = true;
-    else if (result.outcome === "stopped") this.stoppedBy = result.error?.message ?? "the run ended";
+    // A pause is a hold, not a stop: the health gate looks again at once and holds until the run is resumed.
+    else if (result.outcome === "stopped" && result.runStatus === "paused" && !result.error && this.options.health) this.options.health.recheck();
+    else if (result.outcome === "stopped") this.stoppedBy = result.error?.message ?? (result.runStatus === "cancelled" ? "the run was cancelled" : "the run ended");
     else if (result.outcome === "saved" || result.outcome === "done") {
       addChunk(this.summary, result);
       this.options.onSaved?.();

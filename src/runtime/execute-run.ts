@@ -6,6 +6,7 @@ import { isSourceScript, type ScriptContext } from "../script/data-script";
 import { InputError, readRecords } from "../inputs/read-records";
 import { Dispatcher } from "./dispatcher";
 import { HealthGate } from "./health";
+import { ControlWatch } from "./control-watch";
 import { finishParticipation } from "./finish-participation";
 import { Participation } from "./participation";
 import { planKeyRanges } from "./plan";
@@ -103,6 +104,9 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
   if (!source) await dataSource.destroy();
 
   const runProgress = { chunks: 0, rows: 0 };
+  // The current hold (a pause, or the database's health), recorded on the participant for status and the dashboard.
+  let hold: { reason: string; since: number } | undefined;
+  const controls = new ControlWatch(ledger, runId, loaded.name, hooks.log);
   const health = new HealthGate({
     ledger,
     maxReplicationLagMs: settings.maxReplicationLagMs,
@@ -112,7 +116,12 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
     onHold: (reason, heldMs) => {
       if (reason) summary.lastHoldReason = reason;
       hooks.progress.hold?.(reason, heldMs);
+      const changed = (hold === undefined) !== (reason === undefined);
+      hold = reason === undefined ? undefined : { reason, since: hold?.since ?? Date.now() - heldMs };
+      if (changed) participation.beatNow();
     },
+    control: () => controls.verdict(),
+    onStop: (reason) => (dispatcher.stoppedBy ??= reason),
   });
   const dispatcher = new Dispatcher(run.pool, summary, {
     runId,
@@ -133,6 +142,7 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
   const participation = new Participation(ledger, runId, participant, run.identity.label, {
     leaseMs: settings.leaseMs,
     done: () => ({ chunks: summary.chunks, rows: summary.scanned }),
+    hold: () => hold && { reason: hold.reason, heldMs: Date.now() - hold.since },
     onRunProgress: (done) => {
       Object.assign(runProgress, done);
       hooks.progress.update(Math.max(done.chunks, summary.chunks), Math.max(done.rows, summary.scanned));
@@ -231,7 +241,7 @@ async function locked(run: RunContext): Promise<void> {
   const { ledger, summary } = run;
   const real = await ledger.latest(summary.script, false);
   const dry = await ledger.latest(summary.script, true);
-  const holder = [real, dry].filter((r) => r?.status === "running").sort((a, b) => b!.id - a!.id)[0];
+  const holder = [real, dry].filter((r) => r?.status === "running" || r?.status === "paused").sort((a, b) => b!.id - a!.id)[0];
   summary.status = "locked";
   summary.message =
     `${summary.script} is already running` +

@@ -34,9 +34,15 @@ export async function finishParticipation(args: {
     try {
       if (participation.ended || dispatcher.evicted) return await cutOff(args);
       await ledger.leave(participant, dispatcher.failure ? "failed" : interrupted ? "left" : "finished", dispatcher.failure);
+      let saidPaused = false;
       for (;;) {
         final = await ledger.withScriptLock(loaded.name, () => finaliseIfLast(args));
         if (final || interrupted || participation.ended) break;
+        // Its own work is done but the run is paused: it waits (heartbeating) to finalise it once resumed.
+        if (!saidPaused && (await ledger.run(runId))?.status === "paused") {
+          saidPaused = true;
+          hooks.log(`${loaded.name}: run #${runId} is paused; this participant's work is done, it waits for data-script resume ${loaded.name} to finish the run`);
+        }
         await new Promise((r) => setTimeout(r, WAIT_MS));
       }
     } catch (error) {
@@ -46,13 +52,21 @@ export async function finishParticipation(args: {
     if (participation.lost) throw participation.lost;
     if (!final) {
       summary.status = "interrupted";
-      summary.message = interrupted
-        ? `interrupted: this participant left, in-flight chunks finished or rolled back; the others carry on with run #${runId}`
-        : participation.ended;
+      const paused = interrupted && (await ledger.run(runId))?.status === "paused";
+      summary.message = paused
+        ? `interrupted: this participant left; run #${runId} stays paused (data-script resume ${loaded.name} lifts the pause; hosts started again with --join carry on)`
+        : interrupted
+          ? `interrupted: this participant left, in-flight chunks finished or rolled back; the others carry on with run #${runId}`
+          : participation.ended;
       return;
     }
-    summary.status = final.status === "running" ? "failed" : final.status === "reverted" ? "completed" : final.status;
+    summary.status = final.status === "running" || final.status === "paused" ? "failed" : final.status === "reverted" ? "completed" : final.status;
     if (final.status !== "completed") summary.message = final.error ?? undefined;
+    if (final.status === "cancelled") {
+      summary.message =
+        `${final.error ?? "cancelled"}\n  the chunks saved before the cancel stay saved (data-script revert ${loaded.name} undoes them); ` +
+        `a cancelled run is never resumed: data-script ${loaded.name} starts a new run`;
+    }
     const participants = (await ledger.participants(runId)).length;
     summary.run = {
       scanned: Number(final.rows_scanned),
@@ -97,6 +111,16 @@ async function finaliseIfLast(args: { run: RunContext; runId: number; participan
   const { run, runId, participant, dispatcher, inputFailure } = args;
   const { ledger, summary, settings, loaded, hooks } = run;
   const current = await ledger.run(runId);
+  // Paused: finalised once someone resumes it (or cancels it); meanwhile this participant waits.
+  if (current?.status === "paused") return undefined;
+  if (current?.status === "cancelled") {
+    // Every participant stops at its next chunk boundary; the last one out records the totals.
+    if (current.finished_by === null) {
+      if (await ledger.othersAtWork(runId, participant)) return undefined;
+      await ledger.recordCancelledTotals(runId, await ledger.counts(runId), participant);
+    }
+    return ledger.run(runId);
+  }
   if (!current || current.status !== "running") return current;
   if (await ledger.othersAtWork(runId, participant)) return undefined;
   let outcome: ReturnType<typeof settle>;

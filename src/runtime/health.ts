@@ -9,7 +9,8 @@ import type { ScriptContext } from "../script/data-script";
  * share of recent chunks that hit their lock timeout, and the script's own
  * `throttle(ctx)`. While any says stop, the run holds — at least a second,
  * longer each time it is still unhealthy (up to 10 s), so it does not flap —
- * and the progress line says why.
+ * and the progress line says why. An operator's pause holds the same way
+ * (looked at every second, so a resume is seen at once); a cancel stops it.
  */
 export interface HealthOptions {
   ledger: RunLedger;
@@ -21,6 +22,10 @@ export interface HealthOptions {
   /** Told when the run holds (with why) and when it goes on (undefined). */
   onHold: (reason: string | undefined, heldMs: number) => void;
   signal?: AbortSignal;
+  /** The run's controls, read first at each check: a pause to hold for, or a cancel to stop at. */
+  control?: () => Promise<{ hold?: string; stop?: string } | undefined>;
+  /** The run was cancelled: no more chunks. */
+  onStop?: (reason: string) => void;
 }
 
 const CACHE_MS = 2_000;
@@ -39,6 +44,8 @@ export class HealthGate {
   private verdict: string | undefined;
   private recentAttempts: boolean[] = [];
   private lsnSamples: { at: number; lsn: bigint }[] = [];
+  private controlHold = false;
+  private stopped = false;
 
   constructor(private readonly options: HealthOptions) {}
 
@@ -48,15 +55,20 @@ export class HealthGate {
     if (this.recentAttempts.length > LOCK_WINDOW) this.recentAttempts.shift();
   }
 
+  /** The next check reads the ledger afresh (a claim found the run paused). */
+  recheck(): void {
+    this.checkedAt = 0;
+  }
+
   /** Resolves once the database is healthy (at once, most of the time); holds while it is not. */
   async ready(): Promise<void> {
     let reason = await this.check();
     if (!reason) return;
     const started = Date.now();
     let hold = MIN_HOLD_MS;
-    while (reason && !this.options.signal?.aborted) {
+    while (reason && !this.options.signal?.aborted && !this.stopped) {
       this.options.onHold(reason, Date.now() - started);
-      await sleep(hold, this.options.signal);
+      await sleep(this.controlHold ? MIN_HOLD_MS : hold, this.options.signal);
       hold = Math.min(MAX_HOLD_MS, Math.round(hold * 1.5));
       reason = await this.check(true);
     }
@@ -67,7 +79,14 @@ export class HealthGate {
   private async check(fresh = false): Promise<string | undefined> {
     if (!fresh && Date.now() - this.checkedAt < CACHE_MS) return this.verdict;
     this.checkedAt = Date.now();
-    this.verdict = (await this.replicationLag()) ?? this.lockTimeouts() ?? (await this.scriptSays());
+    const control = await this.options.control?.();
+    this.controlHold = control?.hold !== undefined;
+    if (control?.stop !== undefined && !this.stopped) {
+      this.stopped = true;
+      this.options.onStop?.(control.stop);
+    }
+    if (this.stopped) return (this.verdict = undefined);
+    this.verdict = control?.hold ?? (await this.replicationLag()) ?? this.lockTimeouts() ?? (await this.scriptSays());
     return this.verdict;
   }
 

@@ -24,6 +24,8 @@ export class Participation {
       leaseMs: number;
       /** What this participant has done so far (recorded with each heartbeat). */
       done: () => { chunks: number; rows: number };
+      /** Why it holds right now, if it does (recorded with each heartbeat, for status and the dashboard). */
+      hold?: () => { reason: string; heldMs: number } | undefined;
       /** The whole run's progress, after each heartbeat. */
       onRunProgress?: (done: { chunks: number; rows: number }) => void;
       /** One-line notices (an eviction). */
@@ -46,15 +48,24 @@ export class Participation {
     }, this.intervalMs);
   }
 
+  /** A hold started or ended: recorded now rather than at the next beat (one statement per hold, never per chunk). */
+  beatNow(): void {
+    if (!this.timer) return;
+    // A beat in flight may have read the hold before it changed: one more after it.
+    const after = this.beating ?? Promise.resolve();
+    this.beating = after.then(() => this.beat()).finally(() => (this.beating = undefined));
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.timer = undefined;
     await this.beating;
   }
 
   private async beat(): Promise<void> {
     if (this.ended) return;
     try {
-      const state = await this.ledger.heartbeat(this.id, this.options.done());
+      const state = await this.ledger.heartbeat(this.id, { ...this.options.done(), hold: this.options.hold?.() });
       if (state === "evicted") return this.end(evictedMessage(this.label, this.options.leaseMs));
       if (state === undefined) return this.end(ledgerAlteredMessage(this.runId));
       for (const other of await this.ledger.evictSilent(this.runId, this.id, this.options.leaseMs)) {

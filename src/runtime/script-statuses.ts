@@ -17,7 +17,9 @@ export interface ScriptStatus {
    * `reverted`: its last run was undone and its file is unchanged since (run --pending leaves it
    * alone: running it again would re-apply the mistake); once the file changes it is `pending` again.
    */
-  status: "pending" | "running" | "completed" | "failed" | "interrupted" | "reverted";
+  status: "pending" | "running" | "completed" | "failed" | "interrupted" | "reverted" | "paused" | "cancelled";
+  /** The latest operator request on its last run (pause, resume, cancel): who (user@host), when, why. */
+  control?: { action: "pause" | "resume" | "cancel"; by: string; at: string; reason: string | null };
   /** The file changed since its last run. */
   changedSinceRun: boolean;
   /** Its last run kept before-images that `data-script revert` can undo it with. */
@@ -48,6 +50,8 @@ export interface ParticipantStatus {
   chunks: number;
   rows: number;
   rowsPerSecond: number;
+  /** Why it holds right now (a pause, replication lag, lock timeouts, the script's throttle) and since when; absent when not held. */
+  hold?: { reason: string; since: string };
 }
 
 /** Each script in the folder with the state of its latest real run (what `status` and `check` print). */
@@ -89,7 +93,7 @@ export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[
     const statuses: ScriptStatus[] = [];
     for (const { name, file } of scripts) {
       const run = runs.get(name);
-      const participants = run?.status === "running" ? await ledger.participants(run.id) : [];
+      const participants = run?.status === "running" || run?.status === "paused" ? await ledger.participants(run.id) : [];
       const crashed = run?.status === "running" && !participants.some((p) => p.state === "active" && p.live);
       const changedSinceRun = run ? run.checksum !== checksumOf(file) : false;
       const revert = reverts.get(name);
@@ -100,7 +104,8 @@ export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[
         description: describeScripts ? describe({ name, file }) : null,
         status,
         changedSinceRun,
-        revertible: run?.undo === "kept" && ["completed", "failed", "interrupted"].includes(status),
+        revertible: run?.undo === "kept" && ["completed", "failed", "interrupted", "cancelled"].includes(status),
+        ...(run?.control_by && run.control_at ? { control: { action: run.control_action ?? "pause", by: run.control_by, at: run.control_at.toISOString(), reason: run.control_reason } } : {}),
         ...(revert
           ? {
               lastRevert: {
@@ -141,6 +146,7 @@ function participantStatus(p: ParticipantRow): ParticipantStatus {
     chunks: p.chunks_done,
     rows,
     rowsPerSecond: Math.round(rows / seconds),
+    ...(p.hold_reason && p.held_since ? { hold: { reason: p.hold_reason, since: p.held_since.toISOString() } } : {}),
   };
 }
 

@@ -5,7 +5,7 @@ export interface RunSummary extends RowCounts {
   script: string;
   runId: number | null;
   /** `skipped`: already completed; `locked`: another run of the script holds its lock. */
-  status: "completed" | "failed" | "interrupted" | "skipped" | "locked";
+  status: "completed" | "failed" | "interrupted" | "skipped" | "locked" | "cancelled";
   dryRun: boolean;
   resumed: boolean;
   /** This invocation joined a run in progress as another participant (--join). */

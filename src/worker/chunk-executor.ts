@@ -210,7 +210,9 @@ async function afterSaveAgain(state: WorkerState, task: NextTask, owed: { chunkN
 
 function nothingClaimed(state: WorkerState, task: ChunkTask, why: NoClaim): Promise<ChunkResult> | ChunkResult {
   if (why.reason === "evicted") return emptyChunkResult(0, process.pid, "evicted");
-  if (why.reason === "stopped") return { ...emptyChunkResult(0, process.pid, "stopped"), error: why.error ? { message: why.error, kind: "script", retryable: false } : undefined };
+  if (why.reason === "stopped") {
+    return { ...emptyChunkResult(0, process.pid, "stopped"), runStatus: why.runStatus, error: why.error ? { message: why.error, kind: "script", retryable: false } : undefined };
+  }
   return task.kind === "given" ? emptyChunkResult((task as GivenChunkTask).chunkNo, process.pid, "already") : idle(state, task);
 }
 

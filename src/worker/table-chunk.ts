@@ -3,6 +3,7 @@ import { applyWhere } from "../script/apply-where";
 import { updateLoaded } from "../bulk/bulk-update";
 import { describeKey } from "../bulk/change-set";
 import { snapshotterFor } from "../bulk/compiled/snapshotter";
+import { elementType, KeyRange, keyRangeSql } from "../bulk/key-range";
 import { loadByKeys } from "../bulk/load";
 import { getEntities } from "../bulk/load-entities";
 import type { RowFailure } from "../ledger/ledger";
@@ -56,7 +57,7 @@ export async function writeTableChunk(
     mutated.push(row);
     loaded.push(state);
   }
-  const keyRange = task.retryFailures ? undefined : { lo: task.lo, hi: task.hi };
+  const keyRange = task.retryFailures ? undefined : chunkKeyRange(metadata, task);
   const update = await updateLoaded(manager, mutated, loaded, { keyRange }).catch((error) => {
     throw withRows(error, mutated.map((row) => ({ entity: row, label: `${metadata.name} row ${describeKey(metadata, row)}` })));
   });
@@ -75,15 +76,41 @@ export async function writeTableChunk(
 
 async function loadRange(script: DataScript, metadata: EntityMetadata, manager: EntityManager, task: ChunkWork, ctx: ScriptContext<unknown>) {
   const alias = "row";
-  const key = metadata.primaryColumns[0];
   let qb = manager.createQueryBuilder(metadata.target as never, alias);
   qb = applyWhere(script, qb, ctx);
-  qb = qb
-    .andWhere(`${alias}.${key.propertyPath} BETWEEN :__lo AND :__hi`, { __lo: task.lo, __hi: task.hi })
-    .orderBy(`${alias}.${key.propertyPath}`, "ASC");
+  let range: unknown[];
+  if (metadata.primaryColumns.length === 1) {
+    const key = metadata.primaryColumns[0];
+    range = [task.lo, task.hi];
+    qb = qb.andWhere(`${alias}.${key.propertyPath} BETWEEN :__lo AND :__hi`, { __lo: task.lo, __hi: task.hi }).orderBy(`${alias}.${key.propertyPath}`, "ASC");
+  } else {
+    const bounded = compositeRangeWhere(metadata, manager.connection.driver.escape(alias), chunkKeyRange(metadata, task));
+    range = bounded.values;
+    qb = qb.andWhere(bounded.where, bounded.parameters);
+    metadata.primaryColumns.forEach((key, i) => (i ? qb.addOrderBy(`${alias}.${key.propertyPath}`, "ASC") : qb.orderBy(`${alias}.${key.propertyPath}`, "ASC")));
+  }
   if (script.lock) qb = qb.setLock("pessimistic_write");
   // A script's `where` may build a different query for each chunk; without one, only the range differs.
-  return (await getEntities(qb, script.where ? undefined : (built) => rangeQuery(metadata, Boolean(script.lock), built, [task.lo, task.hi]))) as ObjectLiteral[];
+  return (await getEntities(qb, script.where ? undefined : (built) => rangeQuery(metadata, Boolean(script.lock), built, range))) as ObjectLiteral[];
+}
+
+/** The chunk's key range from its ledger bounds (a table-kind chunk always has both). */
+function chunkKeyRange(metadata: EntityMetadata, task: ChunkWork): KeyRange {
+  return KeyRange.fromLedger(metadata, { lo: task.lo!, hi: task.hi! });
+}
+
+/** A composite key's range as a query-builder condition: named parameters, in keyRangeSql's order. */
+function compositeRangeWhere(metadata: EntityMetadata, alias: string, range: KeyRange) {
+  const keys = range.keys;
+  const values = range.values();
+  const parameters: Record<string, unknown> = {};
+  values.forEach((value, i) => (parameters[`__key${i}`] = value));
+  const where = keyRangeSql(
+    keys.map((k) => `${alias}.${k.name}`),
+    keys.map(elementType),
+    (i, type) => `CAST(:__key${i} AS ${type})`,
+  );
+  return { where, parameters, values };
 }
 
 /** The range load's SQL per entity and lock mode: TypeORM builds the same text for every chunk (~0.7 ms each). */
@@ -95,7 +122,7 @@ function rangeQuery(metadata: EntityMetadata, locked: boolean, qb: SelectQueryBu
   const sql = byLock.get(locked);
   if (sql !== undefined) return [sql, range];
   const [built, parameters] = qb.getQueryAndParameters();
-  // Kept only when the range is all it takes: its two values, in order.
-  if (parameters.length === 2 && parameters[0] === range[0] && parameters[1] === range[1]) byLock.set(locked, built);
+  // Kept only when the range is all it takes: its values, in order.
+  if (parameters.length === range.length && range.every((value, i) => parameters[i] === value)) byLock.set(locked, built);
   return [built, parameters];
 }
