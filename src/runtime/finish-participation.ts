@@ -51,7 +51,8 @@ export async function finishParticipation(args: {
     }
     if (participation.lost) throw participation.lost;
     if (!final) {
-      summary.status = "interrupted";
+      // Not interrupted: ended by the ledger (evicted, or its rows deleted by hand), which is a failure.
+      summary.status = interrupted ? "interrupted" : "failed";
       const paused = interrupted && (await ledger.run(runId))?.status === "paused";
       summary.message = paused
         ? `interrupted: this participant left; run #${runId} stays paused (data-script resume ${loaded.name} lifts the pause; hosts started again with --join carry on)`
