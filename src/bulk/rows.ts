@@ -36,9 +36,17 @@ export function assertUniqueKeys(metadata: EntityMetadata, entities: ObjectLiter
     const e = entities[i];
     if (!has(e)) continue;
     const k = key(e);
-    if (seen.has(k)) throw new BulkWriteError(`${metadata.name} row ${describeKey(metadata, e)} appears twice in one chunk`);
+    if (seen.has(k)) throw new BulkWriteError(twice(metadata, e, columns));
     seen.add(k);
   }
+}
+
+/** `Gadget row 5 appears twice…`; by another key (an upsert's), its columns and values: the row has no primary key yet. */
+function twice(metadata: EntityMetadata, entity: ObjectLiteral, columns: ColumnMetadata[]): string {
+  const primary = columns.length === metadata.primaryColumns.length && columns.every((c, i) => c === metadata.primaryColumns[i]);
+  if (primary) return `${metadata.name} row ${describeKey(metadata, entity)} appears twice in one chunk`;
+  const key = columns.map((c) => `${c.propertyPath}=${JSON.stringify(readerFor(c)(entity))}`).join(", ");
+  return `${metadata.name} with ${key} appears twice in one chunk (the upsert key ${columns.map((c) => c.propertyPath).join(", ")} must be unique within a chunk)`;
 }
 
 /**
@@ -53,7 +61,7 @@ function numericKeysUnique(metadata: EntityMetadata, entities: ObjectLiteral[], 
     const value = read(entities[i]);
     if (value == null) continue;
     if (typeof value !== "number") return false;
-    if (seen.has(value)) throw new BulkWriteError(`${metadata.name} row ${describeKey(metadata, entities[i])} appears twice in one chunk`);
+    if (seen.has(value)) throw new BulkWriteError(twice(metadata, entities[i], [column]));
     seen.add(value);
   }
   return true;

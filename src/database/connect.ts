@@ -7,8 +7,7 @@ import { redactSecrets, registerSecret, registerUrlSecrets, writtenPassword } fr
 export async function connectDataSource(dataSource: DataSource): Promise<void> {
   if (dataSource.isInitialized) return;
   const options = postgresOptions(dataSource);
-  registerUrlSecrets(options.url);
-  registerSecret(options.password, options.username);
+  registerConnectionSecrets(options);
   const target = describeTarget(options);
   checkUrl(options.url);
   try {
@@ -20,6 +19,12 @@ export async function connectDataSource(dataSource: DataSource): Promise<void> {
     }
     throw new UsageError(`cannot connect to the database at ${target}: ${reason}`, { cause: error });
   }
+}
+
+/** The data source's passwords, masked from here on in every output and every ledger row this process writes. */
+export function registerConnectionSecrets(options: { url?: string; password?: unknown; username?: string }): void {
+  registerUrlSecrets(options.url);
+  registerSecret(options.password, options.username);
 }
 
 /**

@@ -1,18 +1,18 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { createReadStream, rmSync } from "node:fs";
+import { basename } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { UsageError } from "../errors";
 import type { InputOptions } from "./input-options";
+import { keepForRun, spoolStdin } from "./stdin-spool";
 
 /**
  * An `--input` file, opened by the parent before the run starts: its checksum
  * (stored with the run: a resume must be given the same bytes), whether it is
- * gzipped, and its format. Standard input is first copied to a temporary file,
- * because it is read twice (checksum, then records) and may be read again on resume.
+ * gzipped, and its format. Standard input is first copied to a file in the app's
+ * cache (stdin-spool.ts), because it is read twice (checksum, then records).
  */
 export interface InputFile {
   /** How messages name it: the path as given, or "stdin". */
@@ -23,34 +23,34 @@ export interface InputFile {
   checksum: string;
   gzip: boolean;
   format: "csv" | "jsonl";
-  /** Removes stdin's temporary copy. */
+  /** Standard input's copy: named after its run once the run is known (`path` follows). */
+  keepFor?(script: string, runId: number): void;
+  /** Removes stdin's copy. */
   dispose(): void;
 }
 
 export const STDIN = "-";
 
 /** `path`: the resolved file, or "-" for standard input; `shownAs`: the path as the user gave it. */
-export async function openInput(path: string, shownAs: string, declared: InputOptions = {}): Promise<InputFile> {
+export async function openInput(path: string, shownAs: string, declared: InputOptions = {}, cwd = process.cwd()): Promise<InputFile> {
   const stdin = path === STDIN;
   let file = path;
   let dispose = (): void => undefined;
   if (stdin) {
     if (process.stdin.isTTY) throw new UsageError("--input -: standard input is a terminal; pipe the file in (data-script <script> --input - < feed.csv)");
-    const dir = mkdtempSync(join(tmpdir(), "data-script-stdin-"));
-    file = join(dir, "stdin");
-    dispose = () => rmSync(dir, { recursive: true, force: true });
-    try {
-      await pipeline(process.stdin, createWriteStream(file));
-    } catch (error) {
-      dispose();
-      throw error;
-    }
+    file = await spoolStdin(cwd);
+    dispose = () => rmSync(input?.path ?? file, { force: true });
   }
+  let input: InputFile | undefined;
   try {
-    const { checksum, head } = await hashFile(file);
+    const { checksum, head } = await hashFile(file).catch((error: Error) => {
+      throw new UsageError(`--input ${stdin ? "- (standard input's copy)" : shownAs} cannot be read: ${error.message}`, { cause: error });
+    });
     const gzip = head[0] === 0x1f && head[1] === 0x8b;
     const format = declared.format ?? formatFromName(stdin ? "" : shownAs) ?? (await sniffFormat(file, gzip));
-    return { name: stdin ? "stdin" : shownAs, path: file, checksum, gzip, format, dispose };
+    input = { name: stdin ? "stdin" : shownAs, path: file, checksum, gzip, format, dispose };
+    if (stdin) input.keepFor = (script, runId) => (input!.path = keepForRun(input!.path, cwd, script, runId));
+    return input;
   } catch (error) {
     dispose();
     throw error;

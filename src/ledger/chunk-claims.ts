@@ -1,5 +1,6 @@
 import { isLive } from "./participants";
 import type { Sql } from "./sql";
+import type { StoredText } from "./stored-text";
 import type { ChunkStatus } from "./transitions";
 
 /**
@@ -205,7 +206,7 @@ export async function recordAttempt(
   sql: Sql,
   runId: number,
   chunkNo: number,
-  failure: { error: string; retryable: boolean; maxRetries: number },
+  failure: { error: StoredText; retryable: boolean; maxRetries: number },
 ): Promise<{ failed: boolean; attempts: number; retryInMs: number }> {
   const [row] = await sql<{ status: string; attempts: number; retry_in_ms: number }>(
     `UPDATE data_script_chunks SET attempts = attempts + 1, error = $3,

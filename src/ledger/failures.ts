@@ -1,4 +1,5 @@
 import type { Sql } from "./sql";
+import type { StoredText } from "./stored-text";
 
 /**
  * Rows (table kind: primary key) or inputs (source kind) that `mutate` threw on
@@ -20,7 +21,7 @@ export interface FailureRow {
   error: string;
 }
 
-export async function recordFailures(sql: Sql, runId: number, chunkNo: number, failures: RowFailure[]): Promise<void> {
+export async function recordFailures(sql: Sql, runId: number, chunkNo: number, failures: (RowFailure & { error: StoredText })[]): Promise<void> {
   if (!failures.length) return;
   await sql(
     `INSERT INTO data_script_failures (run_id, chunk_no, row_key, input, error)

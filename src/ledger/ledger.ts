@@ -65,8 +65,11 @@ import {
 import { markReverted, planRevert, pruneUndo, saveUndo, undoImages, undoSize } from "./undo";
 import { replicationState, type ReplicationState } from "./replication";
 import { ensureLedger } from "./schema";
+import { explainLedgerDenied } from "./ledger-access";
+import { alteredLedgerGuard } from "./altered";
 import { sqlFromManager, type Sql } from "./sql";
 import { ledgerDamage } from "./ledger-damage";
+import { storedText } from "./stored-text";
 import { decideStart, RESUMABLE, type ChunkStatus, type ControlAction, type RunInputs, type RunStatus, type StartDecision } from "./transitions";
 
 /**
@@ -196,12 +199,12 @@ export interface ChunkLedger {
 export async function openRunLedger(options: PostgresOptions, namespace: string): Promise<RunLedger> {
   const connection = await openLedgerConnection(options, "data-script");
   try {
-    await ensureLedger(connection.sql);
+    await ensureLedger(connection.sql).catch((error) => explainLedgerDenied(connection.sql, error));
   } catch (error) {
     await connection.close().catch(() => undefined);
     throw error;
   }
-  return runLedger(connection.sql, { namespace }, () => connection.close());
+  return runLedger(alteredLedgerGuard(connection.sql), { namespace }, () => connection.close());
 }
 
 function runLedger(sql: Sql, scope: { namespace: string }, close: () => Promise<void>): RunLedger {
@@ -246,15 +249,16 @@ function runLedger(sql: Sql, scope: { namespace: string }, close: () => Promise<
         case "start":
           if (decision.discard !== undefined) {
             await deleteChunks(sql, decision.discard);
-            await finishRun(sql, decision.discard, "failed", zeroCounts(), "discarded by --restart");
+            await finishRun(sql, decision.discard, "failed", zeroCounts(), storedText("discarded by --restart"));
           }
           return { decision, run: await startRun(sql, scope, fields) };
       }
     },
     participate: (runId, identity) => joinRun(sql, { runId, ...identity }),
-    heartbeat: (participant, progress) => heartbeat(sql, participant, progress),
+    heartbeat: (participant, progress) =>
+      heartbeat(sql, participant, progress.hold ? { ...progress, hold: { ...progress.hold, reason: storedText(progress.hold.reason) } } : progress),
     evictSilent: (runId, me, leaseMs) => evictSilent(sql, runId, me, leaseMs),
-    leave: (participant, state, error) => leaveRun(sql, participant, state, error),
+    leave: (participant, state, error) => leaveRun(sql, participant, state, storedText(error)),
     participants: (runId) => participantsOf(sql, runId),
     participantState: (participant) => participantState(sql, participant),
     othersAtWork: (runId, me) => othersAtWork(sql, runId, me),
@@ -265,12 +269,12 @@ function runLedger(sql: Sql, scope: { namespace: string }, close: () => Promise<
     workLeft: (runId) => workLeft(sql, runId),
     failedChunks: (runId) => failedChunks(sql, runId),
     progress: (runId) => runProgress(sql, runId),
-    recordAttempt: (runId, chunkNo, failure) => recordAttempt(sql, runId, chunkNo, failure),
-    stop: (runId, error) => stopRun(sql, runId, error),
+    recordAttempt: (runId, chunkNo, failure) => recordAttempt(sql, runId, chunkNo, { ...failure, error: storedText(failure.error) }),
+    stop: (runId, error) => stopRun(sql, runId, storedText(error)),
     openFailures: (runId) => openFailures(sql, runId),
     countOpenFailures: (runId) => countOpenFailures(sql, runId),
     counts: (runId) => settledCounts(sql, runId),
-    finish: (runId, status, counts, error, by) => finishRun(sql, runId, status, counts, error, by),
+    finish: (runId, status, counts, error, by) => finishRun(sql, runId, status, counts, storedText(error), by),
     planRevert: (revertRunId, ofRunId) => planRevert(sql, revertRunId, ofRunId),
     replication: () => replicationState(sql),
     splitChunk: (runId, chunkNo, first, second) => splitChunk(sql, runId, chunkNo, first, second),
@@ -278,7 +282,7 @@ function runLedger(sql: Sql, scope: { namespace: string }, close: () => Promise<
     markReverted: (revertRunId) => markReverted(sql, revertRunId),
     pruneUndo: (olderThanMs) => pruneUndo(sql, namespace, olderThanMs),
     skippedKeys: (runId, limit) => skippedKeys(sql, runId, limit),
-    control: (runId, move, request) => requestControl(sql, runId, move, request),
+    control: (runId, move, request) => requestControl(sql, runId, move, { ...request, reason: storedText(request.reason) }),
     controls: (runId) => controlsOf(sql, runId),
     controlState: (runId) => controlState(sql, runId),
     recordCancelledTotals: (runId, counts, by) => recordCancelledTotals(sql, runId, counts, by),
@@ -298,7 +302,7 @@ function runLedger(sql: Sql, scope: { namespace: string }, close: () => Promise<
 
 /** The ledger bound to a chunk's transaction (its manager's query runner), or to autocommit statements (a DataSource's manager). */
 export function chunkLedger(manager: EntityManager): ChunkLedger {
-  const sql = sqlFromManager(manager);
+  const sql = alteredLedgerGuard(sqlFromManager(manager));
   return {
     claimNext: (runId, participant, timeouts) => claimNextChunk(sql, runId, participant, timeouts),
     claim: (runId, chunkNo, timeouts) => claimChunk(sql, runId, chunkNo, timeouts),
@@ -310,7 +314,7 @@ export function chunkLedger(manager: EntityManager): ChunkLedger {
     workLeft: (runId) => workLeft(sql, runId),
     claimFailures: (ids) => claimFailures(sql, ids),
     resolveFailures: (ids) => resolveFailures(sql, ids),
-    recordFailures: (runId, chunkNo, failures) => recordFailures(sql, runId, chunkNo, failures),
+    recordFailures: (runId, chunkNo, failures) => recordFailures(sql, runId, chunkNo, failures.map((f) => ({ ...f, error: storedText(f.error) }))),
     saveUndo: (runId, chunkNo, image, rows) => saveUndo(sql, runId, chunkNo, image, rows),
     undoImages: (runId, chunkNo) => undoImages(sql, runId, chunkNo),
   };

@@ -1,4 +1,5 @@
 import type { Sql } from "./sql";
+import type { StoredText } from "./stored-text";
 
 /**
  * A participant is one process working on a run: a host's parent and its
@@ -43,7 +44,7 @@ export interface ParticipantRow {
  * pg_locks lists every database's locks, and participant ids restart in each: only this database's count.
  */
 export function isLive(alias: string): string {
-  // pg_locks lists every database's locks: another database's participant of the same id is not this one.
+  // pg_locks is the whole server's: a participant with the same id in another database is not this one.
   return `EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
     AND l.classid::bigint = ${LIVENESS} AND l.objid::bigint = ${alias}.id)`;
@@ -118,7 +119,7 @@ export async function participantState(sql: Sql, id: number): Promise<Participan
 }
 
 /** How the participant ends: finished (its work done), left (interrupted), failed. Only an active one moves. */
-export async function leaveRun(sql: Sql, id: number, state: Exclude<ParticipantState, "active" | "evicted">, error?: string): Promise<ParticipantState | undefined> {
+export async function leaveRun(sql: Sql, id: number, state: Exclude<ParticipantState, "active" | "evicted">, error?: StoredText | null): Promise<ParticipantState | undefined> {
   const [row] = await sql<{ state: ParticipantState }>(
     `UPDATE data_script_participants SET state = CASE WHEN state = 'active' THEN $2 ELSE state END,
        finished_at = coalesce(finished_at, now()), error = coalesce(error, $3), hold_reason = NULL, held_since = NULL

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import type { RowCounts } from "../messages";
 import { RESUMABLE, type RunInputs, type RunStatus } from "./transitions";
 import type { Sql } from "./sql";
+import type { StoredText } from "./stored-text";
 
 export interface RunRow {
   id: number;
@@ -162,7 +163,7 @@ export async function resumeRun(sql: Sql, id: number, workers: number): Promise<
 }
 
 /** The first fatal error stops the run for every participant (each sees it at its next claim). */
-export async function stopRun(sql: Sql, id: number, error: string): Promise<void> {
+export async function stopRun(sql: Sql, id: number, error: StoredText): Promise<void> {
   await sql(`UPDATE data_script_runs SET stop_error = coalesce(stop_error, $2) WHERE id = $1`, [id, error]);
 }
 
@@ -175,7 +176,7 @@ export async function setChunksTotal(sql: Sql, id: number, total: number): Promi
  * still running: of several participants finishing at once, exactly one
  * finalises it; the others get false.
  */
-export async function finishRun(sql: Sql, id: number, status: RunStatus, counts: RowCounts, error?: string, by?: number): Promise<boolean> {
+export async function finishRun(sql: Sql, id: number, status: RunStatus, counts: RowCounts, error?: StoredText | null, by?: number): Promise<boolean> {
   const rows = await sql(
     `UPDATE data_script_runs SET status = $2, finished_at = now(), error = $3, finished_by = $9,
        rows_scanned = $4, rows_changed = $5, rows_inserted = $6, rows_skipped = $7, rows_conflicted = $8, rows_deleted = $10, rows_removed = $11

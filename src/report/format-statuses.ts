@@ -1,7 +1,15 @@
+import { redactSecrets } from "../database/redact";
 import type { ScriptStatus } from "../runtime/script-statuses";
 
-/** `status` as a table: one line per script. */
+/** A parameter's value longer than this is cut in the table (`status --json` has it whole). */
+export const SHOWN_PARAM_MAX = 80;
+
+/** `status` as a table: one line per script; credentials masked as `--json` masks them. */
 export function formatStatuses(statuses: ScriptStatus[]): string {
+  return redactSecrets(statusLines(statuses));
+}
+
+function statusLines(statuses: ScriptStatus[]): string {
   if (!statuses.length) return "no scripts";
   const width = Math.max(...statuses.map((s) => s.script.length));
   return statuses
@@ -29,9 +37,14 @@ export function formatStatuses(statuses: ScriptStatus[]): string {
 
 const CONTROL_VERB = { pause: "paused", resume: "resumed", cancel: "cancelled" } as const;
 
-/** `since=2024-01-01T00:00:00.000Z, limit=100`: strings bare, anything else as JSON. */
+/** `since=2024-01-01T00:00:00.000Z, limit=100`: strings bare, anything else as JSON, a long value cut. */
 function formatParams(params: Record<string, unknown>): string {
   return Object.entries(params)
-    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .map(([k, v]) => `${k}=${cut(typeof v === "string" ? v : JSON.stringify(v))}`)
     .join(", ");
+}
+
+function cut(text: string): string {
+  if (text.length <= SHOWN_PARAM_MAX) return text;
+  return `${text.slice(0, SHOWN_PARAM_MAX)}… (${text.length.toLocaleString("en-US")} characters; status --json shows it whole)`;
 }

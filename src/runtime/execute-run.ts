@@ -69,6 +69,7 @@ export async function executeRun(run: RunContext): Promise<void> {
     const runRow = started.run!;
     summary.revertOf = revertOf;
     summary.runId = runRow.id;
+    loaded.input?.keepFor?.(loaded.name, runRow.id);
     summary.resumed = decision.action === "resume";
     summary.joined = decision.action === "join";
     const participant = await ledger.participate(runRow.id, run.identity);

@@ -1,11 +1,12 @@
 import type { RunRow } from "../ledger/ledger";
 import type { Dispatcher } from "./dispatcher";
 import type { RunContext } from "./run-context";
-import { insertsRows } from "../script/data-script";
 import { ledgerDamage } from "../ledger/ledger-damage";
 import { settle } from "./outcome";
+import { ledgerAlteredMessage } from "./participation";
 import type { Participation } from "./participation";
 import { SKIPPED_KEYS_SHOWN } from "./summary";
+import { insertsRows, isSourceScript } from "../script/data-script";
 
 /** How often a participant whose own work is done looks whether the others are done too. */
 const WAIT_MS = 250;
@@ -32,7 +33,7 @@ export async function finishParticipation(args: {
     const interrupted = hooks.signal?.aborted === true;
     let final: RunRow | undefined;
     try {
-      if (participation.ended || dispatcher.evicted) return cutOff(args);
+      if (participation.ended || dispatcher.evicted) return await cutOff(args);
       await ledger.leave(participant, dispatcher.failure ? "failed" : interrupted ? "left" : "finished", dispatcher.failure);
       let saidPaused = false;
       for (;;) {
@@ -47,11 +48,12 @@ export async function finishParticipation(args: {
       }
     } catch (error) {
       await participation.cut(error);
-      return cutOff(args);
+      return await cutOff(args);
     }
     if (participation.lost) throw participation.lost;
     if (!final) {
-      summary.status = "interrupted";
+      // Not interrupted: ended by the ledger (evicted, or its rows deleted by hand), which is a failure.
+      summary.status = interrupted ? "interrupted" : "failed";
       const paused = interrupted && (await ledger.run(runId))?.status === "paused";
       summary.message = paused
         ? `interrupted: this participant left; run #${runId} stays paused (data-script resume ${loaded.name} lifts the pause; hosts started again with --join carry on)`
@@ -91,10 +93,20 @@ export async function finishParticipation(args: {
  * database that went away: the command fails with that error (the CLI says
  * nothing is half-written and how to resume).
  */
-function cutOff({ run, participation }: { run: RunContext; participation: Participation }): void {
+async function cutOff({ run, runId, participant, participation }: { run: RunContext; runId: number; participant: number; participation: Participation }): Promise<void> {
   if (participation.lost) throw participation.lost;
   run.summary.status = "failed";
-  run.summary.message = participation.ended ?? `this participant (${participation.label}) was evicted; the others carry the run`;
+  // No run row, or no row for this participant: nobody evicted it, someone deleted them.
+  const altered = !participation.ended && (await ledgerRowsGone(run, runId, participant));
+  run.summary.message = altered ? ledgerAlteredMessage(runId) : participation.ended ?? `this participant (${participation.label}) was evicted; the others carry the run`;
+}
+
+async function ledgerRowsGone(run: RunContext, runId: number, participant: number): Promise<boolean> {
+  try {
+    return !(await run.ledger.run(runId)) || (await run.ledger.participantState(participant)) === undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** Under the script's lock: the run as finalised (by this participant now, or by another), or undefined while others work on it. */
@@ -132,7 +144,8 @@ async function finaliseIfLast(args: { run: RunContext; runId: number; participan
     outcome = settle({
       name: loaded.name,
       insertsRows: insertsRows(loaded.script),
-      interrupted: !failure && !inputFailure && left.pending + left.saved > 0,
+      // A source-kind run stopped by a signal has inputs not yet read into chunks: interrupted, not completed.
+      interrupted: !failure && !inputFailure && (left.pending + left.saved > 0 || (hooks.signal?.aborted === true && isSourceScript(loaded.script) && current.kind === "apply")),
       failure,
       inputFailure,
       failedChunks: await ledger.failedChunks(runId),

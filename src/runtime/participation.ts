@@ -67,6 +67,7 @@ export class Participation {
     try {
       const state = await this.ledger.heartbeat(this.id, { ...this.options.done(), hold: this.options.hold?.() });
       if (state === "evicted") return this.end(evictedMessage(this.label, this.options.leaseMs));
+      if (state === undefined) return this.end(ledgerAlteredMessage(this.runId));
       for (const other of await this.ledger.evictSilent(this.runId, this.id, this.options.leaseMs)) {
         this.options.log(`evicted participant ${other.label}: silent for more than ${this.options.leaseMs} ms; its chunks go to the others`);
       }
@@ -108,6 +109,15 @@ export class Participation {
     this.ended = reason;
     this.options.onEnded();
   }
+}
+
+/** This participant's row (or its run's, whose deletion takes the participants with it) was deleted from the ledger by hand. */
+export function ledgerAlteredMessage(runId: number): string {
+  return (
+    `the ledger was altered while run #${runId} was in progress: its row or this participant's row is gone from ` +
+    `data_script_runs / data_script_participants (deleted by hand?). This participant stopped: chunks it had committed stay written, ` +
+    `nothing more is; check what the ledger and the table hold before running the script again`
+  );
 }
 
 export function evictedMessage(label: string, leaseMs: number): string {

@@ -1,4 +1,5 @@
 import type { DataSource, ObjectLiteral } from "typeorm";
+import { applyWhere } from "../script/apply-where";
 import { encodeBound } from "../bulk/key-range";
 import { unquotableNames } from "../bulk/quotable";
 import { UsageError } from "../errors";
@@ -22,7 +23,7 @@ export async function planKeyRanges(
   if (unquotable) throw new UsageError(unquotable);
   const alias = "row";
   let qb = dataSource.createQueryBuilder(metadata.target as never, alias) as ReturnType<DataSource["createQueryBuilder"]>;
-  if (script.where) qb = script.where(qb as never, ctx) as never;
+  qb = applyWhere(script, qb, ctx);
   const keys = metadata.primaryColumns.map((key) => `${alias}.${dataSource.driver.escape(key.databaseName)}`);
   // One column: `k`, as it always was; a composite key: `k0`, `k1`, … ordered as the whole key (row order).
   const names = keys.length === 1 ? ["k"] : keys.map((_, i) => `k${i}`);

@@ -20,8 +20,8 @@ export interface PreparedRun extends LoadedScript {
  * chosen. `shared`: `run --pending`, where every script gets the same parameters.
  */
 export async function prepareRun(settings: RunSettings, loaded: LoadedScript, shared = false): Promise<PreparedRun> {
-  const schema = (loaded.script.constructor as typeof DataScript).params;
-  const params = await validateParams(loaded.name, schema, settings.params, { allowUnknown: shared });
+  const { params: schema, secretParams } = loaded.script.constructor as typeof DataScript;
+  const params = await validateParams(loaded.name, schema, settings.params, { allowUnknown: shared, secretParams });
   const declared = loaded.script.input;
   if (!settings.input) {
     if (declared === undefined) return { ...loaded, params };
@@ -35,7 +35,7 @@ export async function prepareRun(settings: RunSettings, loaded: LoadedScript, sh
   }
   const encodingProblem = declared.encoding === undefined ? undefined : checkEncoding(declared.encoding);
   if (encodingProblem) throw new UsageError(`script ${loaded.name}: ${encodingProblem}`);
-  const input = await openInput(settings.input.path, settings.input.shownAs, declared);
+  const input = await openInput(settings.input.path, settings.input.shownAs, declared, settings.cwd);
   try {
     await refuseUnreadable(settings, loaded.name, input, declared);
   } catch (error) {

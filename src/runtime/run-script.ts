@@ -14,6 +14,7 @@ import { resolveRunSettings, type RunOptions, type RunSettings } from "../settin
 import { executeRun } from "./execute-run";
 import { createPool, type ChunkPool } from "./pool";
 import { prepareRun, type PreparedRun } from "./prepare-run";
+import { dropRunCopy } from "../inputs/stdin-spool";
 import type { RunContext } from "./run-context";
 import { silentProgress, type Progress } from "./progress";
 import { emptySummary, type RunSummary } from "./summary";
@@ -49,16 +50,35 @@ export async function runScript(options: RunScriptOptions): Promise<RunSummary> 
   // joined: refused before anything starts (an embedded server, a connection, a pool).
   const loaded = await prepareRun(settings, loadScript(resolveScript(scriptsFolder(settings), script, settings.scripts)));
   refuseJoin(settings, loaded);
+  let summary: RunSummary | undefined;
   try {
     const target = await openTarget({ ...settings, log: hooks.log });
     try {
-      return await runOnTarget(settings, loaded, target, hooks);
+      return (summary = await runOnTarget(settings, loaded, target, hooks));
     } finally {
       await target.release();
     }
   } finally {
-    loaded.input?.dispose();
+    settleInput(settings, loaded, summary);
   }
+}
+
+/**
+ * Standard input's copy: kept (and named) while its run is unfinished, so the run can be resumed
+ * from it; gone once the run completes, or when no run took it. A completed run's kept copy goes
+ * however the run was last given its input.
+ */
+function settleInput(settings: RunSettings, loaded: PreparedRun, summary: RunSummary | undefined): void {
+  const input = loaded.input;
+  const runId = summary?.runId;
+  const unfinished = runId != null && (summary!.status === "failed" || summary!.status === "interrupted") && !settings.dryRun;
+  if (input?.keepFor && unfinished) {
+    const resume = `data-script ${loaded.name} --input ${input.path}`;
+    summary!.message = `${summary!.message ? `${summary!.message}\n  ` : ""}standard input's copy is kept at ${input.path} (run #${runId}): resume with ${resume}, or pipe the same bytes again; it is deleted when the run completes`;
+    return;
+  }
+  input?.dispose();
+  if (input && runId != null && summary!.status === "completed" && !settings.dryRun) dropRunCopy(settings.cwd, loaded.name, runId);
 }
 
 export function scriptsFolder(settings: { cwd: string; scripts: string }): string {

@@ -3,6 +3,7 @@ import { postgresOptions } from "../database/postgres-options";
 import { openTarget, type Target } from "../database/target";
 import { openRunLedger, type ParticipantRow } from "../ledger/ledger";
 import { redactSecrets } from "../database/redact";
+import { maskParams } from "../report/mask-params";
 import type { DataScript } from "../script/data-script";
 import { checksumOf, listScripts, loadScript, type ScriptEntry } from "../script/load-script";
 import { resolveTargetSettings, type TargetOptions, type TargetSettings } from "../settings/settings";
@@ -139,7 +140,7 @@ export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[
         rowsRemoved: counts?.removed ?? Number(run?.rows_removed ?? 0),
         error: crashed ? `its process died; resume it with: data-script ${name}` : run?.error ?? null,
         ...(participants.length && !crashed ? { participants: participants.map(participantStatus) } : {}),
-        params: run?.params ?? null,
+        params: run?.params ? maskParams(run.params) : null,
         input: run?.input_name && run.input_checksum ? { name: run.input_name, checksum: run.input_checksum } : null,
       });
     }

@@ -65,6 +65,11 @@ export abstract class DataScript<T extends ObjectLiteral = ObjectLiteral, Input 
    * validated before the run connects or forks; a key it does not declare is refused.
    */
   static params?: unknown;
+  /**
+   * Parameters that are secrets (`["apiToken"]`): validated and passed to the workers, but never
+   * stored in the ledger (a checksum is, to compare on resume), shown by `status` or quoted in a message.
+   */
+  static secretParams?: readonly string[];
   /** The entity class the script reads (table kind) or writes (source kind). */
   abstract entity: EntityTarget<T>;
   /** Rows per chunk (= per transaction, per statement). */

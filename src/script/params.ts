@@ -2,6 +2,7 @@ import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { deserialize, serialize } from "node:v8";
 import { UsageError } from "../errors";
 import { closestName } from "../settings/did-you-mean";
+import { maskSecretParams, registerSecretParams, secretParamNames } from "./secret-params";
 
 /**
  * A script's parameters: declared with any Standard Schema validator (zod,
@@ -25,36 +26,37 @@ export interface ValidatedParams {
   typed: boolean;
 }
 
+export interface ValidateOptions {
+  /** `run --pending` gives every script the same parameters, so a key one script does not declare may be another's. */
+  allowUnknown?: boolean;
+  /** The script's `static secretParams`: validated and passed on, but stored (and compared on resume) as a checksum only. */
+  secretParams?: unknown;
+}
+
 export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
   const standard = (value as StandardSchemaV1 | null | undefined)?.["~standard"];
   return typeof standard === "object" && standard !== null && standard.version === 1 && typeof standard.validate === "function";
 }
 
-/**
- * Validates `raw` (the merged --params-file and --param values) against the script's schema.
- * `allowUnknown`: `run --pending` gives every script the same parameters, so a key one
- * script does not declare may be another's.
- */
-export async function validateParams(
-  script: string,
-  schema: unknown,
-  raw: Record<string, unknown>,
-  options: { allowUnknown?: boolean } = {},
-): Promise<ValidatedParams> {
+/** Validates `raw` (the merged --params-file and --param values) against the script's schema. */
+export async function validateParams(script: string, schema: unknown, raw: Record<string, unknown>, options: ValidateOptions = {}): Promise<ValidatedParams> {
+  const secret = secretParamNames(script, options.secretParams);
+  registerSecretParams(raw, secret);
   if (schema === undefined) {
     const value = untyped(raw);
-    return { value, json: value, typed: false };
+    return { value, json: maskSecretParams(script, value, secret), typed: false };
   }
   if (!isStandardSchema(schema)) {
     throw new UsageError(`script ${script}: \`static params\` must be a Standard Schema validator (a zod, valibot or arktype object schema)`);
   }
-  const result = await schema["~standard"].validate(raw);
-  if (result.issues) throw new UsageError(`script ${script}: ${result.issues.map((issue) => describeIssue(issue, raw)).join("; ")}`);
+  const result = await validateOrExplain(script, schema, raw);
+  if (result.issues) throw new UsageError(`script ${script}: ${result.issues.map((issue) => describeIssue(issue, raw, secret)).join("; ")}`);
   const value = result.value;
   if (!options.allowUnknown && value !== null && typeof value === "object") {
     // A schema that drops a key it does not know (zod's and valibot's default) has not declared it: a typo, most likely.
+    // Own keys only: `constructor` or `__proto__` is "in" every object without being declared.
     const declared = Object.keys(value as object);
-    const unknown = Object.keys(raw).filter((key) => !(key in (value as object)));
+    const unknown = Object.keys(raw).filter((key) => !Object.hasOwn(value as object, key));
     if (unknown.length) {
       const key = unknown[0];
       const suggestion = closestName(key, declared);
@@ -64,17 +66,42 @@ export async function validateParams(
       );
     }
   }
-  return { value, json: toJson(value), typed: true };
+  return { value, json: maskSecretParams(script, toJson(value), secret), typed: true };
 }
 
-/** `parameter since: Invalid date (got "2024-13-45")`, `missing parameter mode: …`. */
-function describeIssue(issue: StandardSchemaV1.Issue, raw: Record<string, unknown>): string {
+/**
+ * The schema's verdict. A transform or refinement that throws (rather than reporting an issue)
+ * is the script's bug, but it is the parameters that trigger it: a usage error naming the
+ * parameter whose value sets it off (found by leaving each one out in turn).
+ */
+async function validateOrExplain(script: string, schema: StandardSchemaV1, raw: Record<string, unknown>) {
+  try {
+    return await schema["~standard"].validate(raw);
+  } catch (error) {
+    const message = (error as Error)?.message ?? String(error);
+    let culprit: string | undefined;
+    for (const key of Object.keys(raw)) {
+      const without = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== key));
+      try {
+        await schema["~standard"].validate(without);
+        culprit = key;
+        break;
+      } catch {
+        // still throws without it: not this one
+      }
+    }
+    throw new UsageError(`script ${script}: its parameter schema threw while checking ${culprit ? `parameter ${culprit}` : "the parameters"}: ${message}`, { cause: error });
+  }
+}
+
+/** `parameter since: Invalid date (got "2024-13-45")`, `missing parameter mode: …`; a secret's value is never quoted. */
+function describeIssue(issue: StandardSchemaV1.Issue, raw: Record<string, unknown>, secret: readonly string[] = []): string {
   const path = (issue.path ?? []).map((p) => String(typeof p === "object" ? p.key : p));
   if (!path.length) return `parameters: ${issue.message}`;
   const name = path.join(".");
   const given = raw[path[0]];
   if (given === undefined && path.length === 1) return `missing parameter ${name}: ${issue.message}`;
-  const shown = path.length === 1 ? ` (got ${JSON.stringify(given)})` : "";
+  const shown = path.length === 1 && !secret.includes(path[0]) ? ` (got ${JSON.stringify(given)})` : "";
   return `parameter ${name}: ${issue.message}${shown}`;
 }
 

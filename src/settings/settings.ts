@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { UsageError } from "../errors";
@@ -244,13 +244,50 @@ export function duration(value: unknown, option: string, atLeastMs = 1_000): num
   return Math.round(ms);
 }
 
+/** A params file is a handful of values: anything larger is not one (and /dev/zero would fill the memory). */
+export const PARAMS_FILE_MAX_BYTES = 1024 * 1024;
+
+/**
+ * A regular file's text, at most `max` bytes. Opened without blocking and checked on the open
+ * descriptor: a FIFO would block the read forever (deaf to SIGTERM), a device never ends.
+ */
+function readBoundedFile(path: string, max: number, option: string, shownAs: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw new UsageError(`${option} ${shownAs} cannot be read: ${(error as Error).message}`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new UsageError(`${option} ${shownAs} is not a regular file (${fileKind(stat)}): give a JSON file`);
+    if (stat.size > max) throw new UsageError(`${option} ${shownAs} is ${stat.size.toLocaleString("en-US")} bytes: a params file may hold at most ${max.toLocaleString("en-US")}`);
+    const buffer = Buffer.alloc(max + 1);
+    let length = 0;
+    for (let n; length <= max && (n = readSync(fd, buffer, length, max + 1 - length, null)) > 0; ) length += n;
+    if (length > max) throw new UsageError(`${option} ${shownAs} grew past ${max.toLocaleString("en-US")} bytes while being read`);
+    return buffer.subarray(0, length).toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fileKind(stat: Stats): string {
+  if (stat.isDirectory()) return "a directory";
+  if (stat.isFIFO()) return "a named pipe";
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
+  if (stat.isSocket()) return "a socket";
+  return "not a file";
+}
+
 function readParamsFile(file: string | undefined, cwd: string): Record<string, unknown> {
   if (file === undefined) return {};
   const path = resolve(cwd, file);
   if (!existsSync(path)) throw new UsageError(`--params-file not found: ${file}`);
   let parsed: unknown;
+  const text = readBoundedFile(path, PARAMS_FILE_MAX_BYTES, "--params-file", file);
   try {
-    parsed = JSON.parse(readFileSync(path, "utf8").replace(/^\uFEFF/, ""));
+    parsed = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (error) {
     throw new UsageError(`--params-file ${file} is not valid JSON: ${(error as Error).message}`);
   }
@@ -276,7 +313,8 @@ function parseParams(params: RunOptions["params"]): Record<string, unknown> {
   for (const pair of params) {
     const eq = pair.indexOf("=");
     if (eq < 1) throw new UsageError(`--param expects key=value, got "${pair}"`);
-    parsed[pair.slice(0, eq)] = pair.slice(eq + 1);
+    // Defined, not assigned: `__proto__=x` must stay a key (that the schema refuses), not set the prototype.
+    Object.defineProperty(parsed, pair.slice(0, eq), { value: pair.slice(eq + 1), enumerable: true, writable: true, configurable: true });
   }
   return parsed;
 }

@@ -1,9 +1,13 @@
 import "reflect-metadata";
 import type { DataSource } from "typeorm";
+import { registerConnectionSecrets } from "../database/connect";
 import { loadDataSource } from "../database/load-data-source";
+import { postgresOptions } from "../database/postgres-options";
 import type { ChunkResult, ChunkTask, WorkerSettings } from "../messages";
 import { loadScriptFile } from "../script/load-script";
 import { decodeParams } from "../script/params";
+import { registerSecretParams, secretParamNames } from "../script/secret-params";
+import type { DataScript } from "../script/data-script";
 import { chunkTimeouts } from "../settings/settings";
 import { executeTask } from "./chunk-executor";
 import type { WorkerState } from "./worker-state";
@@ -39,6 +43,8 @@ async function connect(current: WorkerSettings): Promise<DataSource> {
   installTimestamptzParser();
   const dataSource = loadDataSource(current.dataSourceFile);
   if (current.connection) dataSource.setOptions({ url: current.connection.url } as never);
+  // What this worker writes to the ledger (a row's error under --continue-on-error) is masked as the parent's output is.
+  registerConnectionSecrets(postgresOptions(dataSource));
   // Every session of this participant carries its name: an eviction terminates them by it.
   dataSource.setOptions({ applicationName: current.applicationName } as never);
   if (workerId > 0) {
@@ -71,6 +77,7 @@ async function initialise(): Promise<WorkerState> {
   const { script } = loadScriptFile(current.scriptFile);
   const log = (...args: unknown[]) => console.error(`[worker ${workerId}]`, ...args);
   const params = decodeParams(current.params);
+  registerSecretParams(params, secretParamNames(script.constructor.name, (script.constructor as typeof DataScript).secretParams));
   let setUp: Promise<void> | undefined;
   // Once per worker, before its first chunk's work (after that chunk is claimed, so a failure names it).
   // A setup that threw throws again for every chunk this worker is handed: it is not retried.

@@ -1,4 +1,5 @@
 import type { EntityManager, EntityMetadata, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { applyWhere } from "../script/apply-where";
 import { updateLoaded } from "../bulk/bulk-update";
 import { describeKey } from "../bulk/change-set";
 import { snapshotterFor } from "../bulk/compiled/snapshotter";
@@ -109,7 +110,7 @@ export async function writeTableChunk(
 async function loadRange(script: DataScript, metadata: EntityMetadata, manager: EntityManager, task: ChunkWork, ctx: ScriptContext<unknown>) {
   const alias = "row";
   let qb = manager.createQueryBuilder(metadata.target as never, alias);
-  if (script.where) qb = script.where(qb, ctx);
+  qb = applyWhere(script, qb, ctx);
   let range: unknown[];
   if (metadata.primaryColumns.length === 1) {
     const key = metadata.primaryColumns[0];
