@@ -94,6 +94,6 @@ describe.each(LINES)("an app on TypeORM $line", ({ spec }) => {
     const status = npx(app, ["data-script", "status", "--json"], env());
     expect(JSON.parse(status.stdout)).toEqual([expect.objectContaining({ script: "2025-bump-balances", status: "completed", rowsChanged: ACCOUNTS })]);
     const check = npx(app, ["data-script", "check", "--json"], env());
-    expect({ code: check.code, report: JSON.parse(check.stdout) }).toEqual({ code: 0, report: { ok: true, open: [] } });
+    expect({ code: check.code, report: JSON.parse(check.stdout) }).toEqual({ code: 0, report: { ok: true, open: [], reverted: [] } });
   });
 });
