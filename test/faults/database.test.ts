@@ -1,8 +1,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { randomBytes } from "node:crypto";
-import { Client } from "pg";
 import { waitFor } from "../support/cli";
-import type { TestDatabase } from "../support/database";
+import { createPasswordRole, type PasswordRole, type TestDatabase } from "../support/database";
 import { faultsCli, faultsDatabase, runRows, startFaultsCli, STACK_FRAME } from "./support";
 
 /**
@@ -100,28 +99,13 @@ describe("database faults", () => {
   describe("a role with a distinctive password, on the real server", () => {
     const role = `ds_faults_${randomBytes(4).toString("hex")}`;
     let url: string;
+    let passwordRole: PasswordRole;
     beforeAll(async () => {
-      const admin = new Client({ connectionString: db.url });
-      await admin.connect();
-      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${PASSWORD}'`);
-      await admin.query(`GRANT CREATE, USAGE ON SCHEMA public TO ${role}`);
-      await admin.query(`GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role}`);
-      await admin.query(`GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
-      await admin.end();
-      const u = new URL(db.url);
-      u.username = role;
-      u.password = PASSWORD;
-      url = u.toString();
+      passwordRole = await createPasswordRole(db, role, PASSWORD);
+      url = passwordRole.url;
     });
     afterAll(async () => {
-      const admin = new Client({ connectionString: db.url });
-      await admin.connect();
-      await admin.query(`DROP OWNED BY ${role}`);
-      await admin.end();
-      const server = new Client({ connectionString: process.env.TEST_SERVER_URL });
-      await server.connect();
-      await server.query(`DROP ROLE IF EXISTS ${role}`);
-      await server.end();
+      await passwordRole?.drop();
     });
 
     test("a run that fails, a run that succeeds, status --json: the password appears nowhere", async () => {

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Client } from "pg";
-import type { TestDatabase } from "../support/database";
+import { createPasswordRole, type PasswordRole, type TestDatabase } from "../support/database";
 import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,29 +52,14 @@ describe("secrets", () => {
   let db: TestDatabase;
   const role = `ds_secrets_${randomBytes(4).toString("hex")}`;
   let url: string;
+  let passwordRole: PasswordRole;
   beforeAll(async () => {
     db = await faultsDatabase("secrets");
-    const admin = new Client({ connectionString: db.url });
-    await admin.connect();
-    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${PASSWORD}'`);
-    await admin.query(`GRANT CREATE, USAGE ON SCHEMA public TO ${role}`);
-    await admin.query(`GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role}`);
-    await admin.query(`GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
-    await admin.end();
-    const u = new URL(db.url);
-    u.username = role;
-    u.password = PASSWORD;
-    url = u.toString();
+    passwordRole = await createPasswordRole(db, role, PASSWORD);
+    url = passwordRole.url;
   });
   afterAll(async () => {
-    const admin = new Client({ connectionString: db.url });
-    await admin.connect();
-    await admin.query(`DROP OWNED BY ${role}`);
-    await admin.end();
-    const server = new Client({ connectionString: process.env.TEST_SERVER_URL });
-    await server.connect();
-    await server.query(`DROP ROLE IF EXISTS ${role}`);
-    await server.end();
+    await passwordRole?.drop();
     await db.drop();
   });
   const cli = (args: string[]) => faultsCli(null, args, { env: { DATABASE_URL: url } });

@@ -44,3 +44,36 @@ export async function createTestDatabase(prefix = "t"): Promise<TestDatabase> {
     },
   };
 }
+
+/** A login role with `password` and every right on `db`'s public schema, for the tests that look for a leaked password. */
+export interface PasswordRole {
+  /** `db`'s URL with this role and its password. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function createPasswordRole(db: TestDatabase, role: string, password: string): Promise<PasswordRole> {
+  const admin = new Client({ connectionString: db.url });
+  await admin.connect();
+  await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+  await admin.query(`GRANT CREATE, USAGE ON SCHEMA public TO ${role}`);
+  await admin.query(`GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role}`);
+  await admin.query(`GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
+  await admin.end();
+  const u = new URL(db.url);
+  u.username = role;
+  u.password = password;
+  return {
+    url: u.toString(),
+    async drop() {
+      const owner = new Client({ connectionString: db.url });
+      await owner.connect();
+      await owner.query(`DROP OWNED BY ${role}`);
+      await owner.end();
+      const server = new Client({ connectionString: serverUrl() });
+      await server.connect();
+      await server.query(`DROP ROLE IF EXISTS ${role}`);
+      await server.end();
+    },
+  };
+}
