@@ -157,18 +157,22 @@ describe("robustness", () => {
     });
 
     test("the run's row deleted while its only participant works: not 'evicted, the others carry the run'", async () => {
-      const run = startFaultsCli(db, ["slow-touch", "--workers", "2", "--param", "sleepMs=200"]);
+      const run = startFaultsCli(db, ["slow-touch", "--workers", "1", "--param", "sleepMs=200"]);
       await waitFor(async () => {
         const [{ n }] = await db.query<{ n: number }>(
           `SELECT count(*)::int n FROM data_script_chunks c JOIN data_script_runs r ON r.id = c.run_id WHERE r.script = 'slow-touch' AND c.status IN ('saved', 'done')`,
         );
         return n >= 1;
       });
-      // The cascade meets the chunks' transactions: a deadlock is possible, and a person would try again.
+      // Back-to-back chunk transactions each hold the run's row (their before-images reference it), so a DELETE
+      // would wait for the run's end. Paused, no chunk is in flight: the row goes at once, as a person would delete it.
+      expect((await faultsCli(db, ["pause", "slow-touch"])).code).toBe(0);
+      await db.query(`SET lock_timeout = '2s'`);
       await waitFor(async () => {
         await db.query(`DELETE FROM data_script_runs WHERE script = 'slow-touch'`);
         return true;
       });
+      await db.query(`RESET lock_timeout`);
       const result = await run.done;
       expect(result.code).toBe(1);
       expect(result.stderr).toContain("the ledger was altered while run #");
