@@ -1,3 +1,4 @@
+import { spanOfKeys } from "./key-span";
 import type { EntityManager, EntityMetadata, ObjectLiteral } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
 import { codecFor, quotedTable } from "./column-codec";
@@ -206,14 +207,5 @@ function updateStatement<T extends ObjectLiteral>(metadata: EntityMetadata, chan
 /** Smallest and largest key of the chunk (hasOrderedKey() types only: numbers, bigint strings, uuids). */
 function spanOf<T extends ObjectLiteral>(metadata: EntityMetadata, changes: RowChange<T>[]) {
   const key = metadata.primaryColumns[0];
-  const values = changes.map((c) => key.getEntityValue(c.databaseEntity) as number | string);
-  const isInteger = typeof values[0] === "number" || /^-?\d+$/.test(String(values[0]));
-  const rank = (v: number | string) => (isInteger ? BigInt(v) : String(v).toLowerCase());
-  let lo = values[0];
-  let hi = values[0];
-  for (const v of values) {
-    if (rank(v) < rank(lo)) lo = v;
-    if (rank(v) > rank(hi)) hi = v;
-  }
-  return { lo, hi };
+  return spanOfKeys(changes.map((c) => key.getEntityValue(c.databaseEntity) as number | string));
 }

@@ -13,7 +13,11 @@ export function boundingRange(metadata: EntityMetadata, rows: ObjectLiteral[], g
   if (given) return given instanceof KeyRange ? given : KeyRange.of(metadata, given);
   if (!hasOrderedKey(metadata)) return undefined;
   const read = readerFor(metadata.primaryColumns[0]);
-  const values = rows.map((r) => read(r) as number | string);
+  return KeyRange.of(metadata, spanOfKeys(rows.map((r) => read(r) as number | string)));
+}
+
+/** Smallest and largest of a chunk's keys (hasOrderedKey() types only: numbers, bigint strings, uuids). */
+export function spanOfKeys(values: (number | string)[]): { lo: number | string; hi: number | string } {
   const isInteger = typeof values[0] === "number" || /^-?\d+$/.test(String(values[0]));
   const rank = (v: number | string) => (isInteger ? BigInt(v) : String(v).toLowerCase());
   let lo = values[0];
@@ -22,5 +26,5 @@ export function boundingRange(metadata: EntityMetadata, rows: ObjectLiteral[], g
     if (rank(v) < rank(lo)) lo = v;
     if (rank(v) > rank(hi)) hi = v;
   }
-  return KeyRange.of(metadata, { lo, hi });
+  return { lo, hi };
 }
