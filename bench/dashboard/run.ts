@@ -131,13 +131,22 @@ function report(samples: { alone: Sample[]; watched: Sample[] }, server: string,
     `| no dashboard | ${(alone / 1000).toFixed(2)} | ${samples.alone.map((s) => (s.jobMs / 1000).toFixed(2)).join(", ")} | — | ${median(samples.alone.map((s) => s.uiCpuMs))} |`,
     `| dashboard open | ${(watched / 1000).toFixed(2)} | ${samples.watched.map((s) => (s.jobMs / 1000).toFixed(2)).join(", ")} | ${median(samples.watched.map((s) => s.reads))} | ${median(samples.watched.map((s) => s.uiCpuMs))} |`,
     "",
-    `Difference of the medians: ${(((watched - alone) / alone) * 100).toFixed(1)} %.`,
+    `Difference of the medians: ${(((watched - alone) / alone) * 100).toFixed(1)} %. ` +
+      `Run-to-run noise without a dashboard: ${noise(samples.alone.map((s) => s.jobMs))}.`,
     "",
     "Reproduce: `DATABASE_URL=postgres://… node -r @swc-node/register bench/dashboard/run.ts` (BENCH_DASHBOARD_REPS runs each).",
     "",
     ...machine,
     "",
   ].join("\n");
+}
+
+/** The middle half of the runs (2nd to 3rd quartile) as a share of their median: what "within noise" is measured against. */
+function noise(jobMs: number[]): string {
+  const sorted = [...jobMs].sort((a, b) => a - b);
+  const q1 = sorted[Math.floor(sorted.length / 4)];
+  const q3 = sorted[Math.ceil((3 * sorted.length) / 4) - 1];
+  return `the middle half of its runs spans ${(((q3 - q1) / median(sorted)) * 100).toFixed(1)} % of their median (${(q1 / 1000).toFixed(2)}–${(q3 / 1000).toFixed(2)} s)`;
 }
 
 main().catch((error) => {
