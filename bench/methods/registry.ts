@@ -142,6 +142,7 @@ export const METHODS: MethodSpec[] = [
   runner("a-runner-w1-audit", `(a) runner, --workers 1, audit subscriber`, "update", UPPER, 1, "audit", NOT_LARGE),
   runner(`a-runner-w${W}-audit`, `(a) runner, --workers ${W}, audit subscriber`, "update", UPPER, W, "audit"),
   runner(`a-npm-w${W}-count`, `(a) \`npm run data-script\`, --workers ${W}, counting`, "update", UPPER, W, "count", ALL, true),
+  runner("a-npm-wdefault-count", `(a) \`npm run data-script\`, --workers not given, counting (the command as a user types it)`, "update", UPPER, "default", "count", ALL, true),
   runner(`a-runner-w${W}-stamp`, `(a) runner, --workers ${W}, subscriber setting a column in beforeUpdate`, "update", UPPER, W, "stamp"),
   runner(`a-runner-w${W}-count-noundo`, `(a) runner, --workers ${W}, counting, --no-undo (no before-images)`, "update", UPPER, W, "count", ALL, false, ["--no-undo"]),
   runner(`a-runner-w${W}-count-chunk5000`, `(a) runner, --workers ${W}, counting, --chunk-size 5000`, "update", UPPER, W, "count", NOT_LARGE, false, ["--chunk-size", "5000"]),
