@@ -130,3 +130,14 @@ test("mutate setting a property outside select fails its chunk, naming the prope
   expect(after.filter((r) => r.id > 1000 && r.id <= 2000)).toEqual(seed.filter((r) => (r as { id: number }).id > 1000 && (r as { id: number }).id <= 2000));
   expect(after.every((r, i) => r.email === (seed[i] as { email: string }).email)).toBe(true);
 });
+
+test("a load PostgreSQL refuses fails its chunk as a database error, the statement logged", async () => {
+  const db = await database("partial_load_fails");
+  const log = join(scratch, "queries.log");
+  const run = await project.cli(db, ["load-fails", "--workers", "1", "--json"], { env: { QUERY_LOG: log } });
+  expect(run.code).toBe(1);
+  expect(JSON.parse(run.stdout).message).toContain('chunk 1 failed: invalid input syntax for type integer: "user1"');
+  expect(rangeLoads(log, "partial_accounts").some((sql) => sql.includes(`"row"."username"::int > 0`))).toBe(true);
+  const [failed] = await db.query<{ error: string }>(`SELECT error FROM data_script_chunks WHERE status = 'failed'`);
+  expect(failed.error).toContain("invalid input syntax for type integer");
+});
