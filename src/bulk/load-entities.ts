@@ -1,6 +1,5 @@
 import type { EntityMetadata, ObjectLiteral, QueryRunner, SelectQueryBuilder } from "typeorm";
-import { queryArrayRows } from "./array-rows";
-import { hydratorFor, positionalHydratorFor, type Hydrator } from "./compiled/hydrator";
+import { hydratorFor, type Hydrator } from "./compiled/hydrator";
 
 /**
  * `qb.getMany()` for the queries the writers and the runner load their rows
@@ -16,22 +15,11 @@ export async function getEntities<T extends ObjectLiteral>(qb: SelectQueryBuilde
   if (!compiled) return qb.getMany();
   const { queryRunner, hydrate } = compiled;
   const [sql, parameters] = query(qb);
+  const rows: ObjectLiteral[] = (await queryRunner.query(sql, parameters, true)).records;
   const entities: T[] = [];
-  // Rows as arrays: node-pg builds no object per row, the hydrator reads each value by position.
-  const result = await queryArrayRows(queryRunner, sql, parameters);
-  const byPosition = result && positionalHydratorFor(qb.expressionMap.mainAlias!.metadata, { alias: qb.expressionMap.mainAlias!.name, fields: result.fields.map((f) => f.name) });
-  if (result && byPosition) {
-    const rows = result.rows;
-    for (let i = 0; i < rows.length; i++) {
-      const entity = byPosition(rows[i], queryRunner);
-      if (entity !== undefined) entities.push(entity as T);
-    }
-  } else {
-    const rows: ObjectLiteral[] = result ? result.rows.map((row) => Object.fromEntries(result.fields.map((f, i) => [f.name, row[i]]))) : (await queryRunner.query(sql, parameters, true)).records;
-    for (let i = 0; i < rows.length; i++) {
-      const entity = hydrate(rows[i], queryRunner);
-      if (entity !== undefined) entities.push(entity as T);
-    }
+  for (let i = 0; i < rows.length; i++) {
+    const entity = hydrate(rows[i], queryRunner);
+    if (entity !== undefined) entities.push(entity as T);
   }
   if (entities.length && qb.expressionMap.callListeners) {
     await queryRunner.broadcaster.broadcast("Load", qb.expressionMap.mainAlias!.metadata, entities);

@@ -16,24 +16,9 @@ export type Hydrator = (raw: ObjectLiteral, queryRunner: QueryRunner | undefined
  * in metadata.columns order. Entities of a single-table-inheritance hierarchy
  * and views are not compiled: load them through TypeORM (see load-entities.ts).
  */
-export const hydratorFor = perEntityAnd((metadata: EntityMetadata, alias: string) => compileHydrator<ObjectLiteral>(metadata, alias, (key) => JSON.stringify(key)));
+export const hydratorFor = perEntityAnd(compileHydrator);
 
-/** A row as node-pg's `rowMode: "array"` gives it: values by position (`fields` names them) → entity, or undefined. */
-export type PositionalHydrator = (raw: unknown[], queryRunner: QueryRunner | undefined) => ObjectLiteral | undefined;
-
-/** hydratorFor for rows as arrays: each column read by its position in `fields` (the statement's output names); one per field list. */
-export const positionalHydratorFor = perEntityAnd(
-  (metadata: EntityMetadata, query: { alias: string; fields: readonly string[] }) => {
-    const positions = new Map(query.fields.map((name, i) => [name, i]));
-    // A name twice is not a row the positions can tell apart: the caller hydrates by name instead.
-    if (positions.size !== query.fields.length) return undefined;
-    return compileHydrator<unknown[]>(metadata, query.alias, (key) => positions.get(key)?.toString());
-  },
-  (query) => `${query.alias}\u0000${query.fields.join("\u0000")}`,
-);
-
-/** `at(key)`: the expression that indexes `raw` for the column TypeORM aliases `key`; undefined: the row has no such value. */
-function compileHydrator<Raw>(metadata: EntityMetadata, alias: string, at: (key: string) => string | undefined): (raw: Raw, queryRunner: QueryRunner | undefined) => ObjectLiteral | undefined {
+function compileHydrator(metadata: EntityMetadata, alias: string): Hydrator {
   const driver = metadata.connection.driver;
   const context = new Map<string, unknown>([
     ["driver", driver],
@@ -44,8 +29,7 @@ function compileHydrator<Raw>(metadata: EntityMetadata, alias: string, at: (key:
     (c) => !c.isVirtual && !metadata.childEntityMetadatas.some((child) => child.target === c.target),
   );
   for (const column of columns) {
-    const key = at(DriverUtils.buildAlias(driver, undefined, alias, column.databaseName));
-    if (key === undefined) continue;
+    const key = JSON.stringify(DriverUtils.buildAlias(driver, undefined, alias, column.databaseName));
     lines.push(
       `  v = raw[${key}];`,
       `  if (v !== undefined) {`,
@@ -62,7 +46,7 @@ function compileHydrator<Raw>(metadata: EntityMetadata, alias: string, at: (key:
     `${lines.filter(Boolean).join("\n")}\n` +
     `  return hasData ? entity : undefined;\n` +
     `}`;
-  return compileFunction<(raw: Raw, queryRunner: QueryRunner | undefined) => ObjectLiteral | undefined>(context, source);
+  return compileFunction<Hydrator>(context, source);
 }
 
 // metadata.create(queryRunner, { fromDeserializer: true }) inline for the usual entity class.
