@@ -9,7 +9,8 @@ export interface BenchDatabase {
   close(): Promise<void>;
 }
 
-export const BENCH_DB = "ds_bench";
+/** BENCH_DATABASE names another one: two benches on one server must not drop each other's database. */
+export const BENCH_DB = process.env.BENCH_DATABASE || "ds_bench";
 
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);

@@ -1,9 +1,9 @@
-import type { ObjectLiteral, QueryRunner, SelectQueryBuilder } from "typeorm";
+import type { EntityMetadata, ObjectLiteral, QueryRunner, SelectQueryBuilder } from "typeorm";
 import { hydratorFor, type Hydrator } from "./compiled/hydrator";
 
 /**
  * `qb.getMany()` for the queries the writers and the runner load their rows
- * with: the whole entity, no joins. Those rows are hydrated by the entity's
+ * with: the whole entity (or some of its columns, `alias.property` each), no joins. Those rows are hydrated by the entity's
  * compiled hydrator instead of TypeORM's RawSqlResultsToEntityTransformer, and
  * afterLoad listeners and subscribers fire through TypeORM's broadcaster as
  * getMany() fires them. Any other query (a script's `where` that joins or
@@ -48,8 +48,7 @@ function compiledLoad<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): Compi
     !metadata.treeType &&
     !metadata.discriminatorColumn &&
     !metadata.childEntityMetadatas.length &&
-    map.selects.length === 1 &&
-    map.selects[0].selection === alias.name &&
+    selectsColumnsOnly(map.selects, alias.name, metadata) &&
     !map.joinAttributes.length &&
     !map.relationIdAttributes.length &&
     !map.relationCountAttributes?.length &&
@@ -62,4 +61,14 @@ function compiledLoad<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): Compi
     map.lockMode !== "optimistic" &&
     (!map.lockMode || queryRunner.isTransactionActive);
   return plain ? { queryRunner, hydrate: hydratorFor(metadata, alias.name) } : undefined;
+}
+
+/** `select(alias)`, or `select(["alias.column", …])` of the entity's own columns: what the hydrator reproduces (it sets the columns a row has). */
+function selectsColumnsOnly(selects: { selection: string; aliasName?: string }[], alias: string, metadata: EntityMetadata): boolean {
+  if (selects.length === 1 && selects[0].selection === alias) return true;
+  const prefix = `${alias}.`;
+  return (
+    selects.length > 0 &&
+    selects.every((s) => !s.aliasName && s.selection.startsWith(prefix) && metadata.findColumnWithPropertyPath(s.selection.slice(prefix.length)) !== undefined)
+  );
 }

@@ -38,6 +38,7 @@ function summaryLines(s: RunSummary): string {
   }
   const why = s.workersReason ? ` (${s.workersReason})` : "";
   lines.push(`  chunks: ${s.chunks} of ${s.chunksTotal}, workers: ${s.workers}${why}, ${s.pids.length} process${s.pids.length === 1 ? "" : "es"} saved chunks`);
+  if (s.rows) lines.push(`  ${s.rows}`);
   lines.push(`  time: ${(s.wallMs / 1000).toFixed(2)} s wall, ${(s.jobMs / 1000).toFixed(2)} s job, ${Math.round(s.rowsPerSecond)} rows/s`);
   if (s.heldMs > 0) lines.push(`  held ${(s.heldMs / 1000).toFixed(1)} s while the database was unhealthy (last: ${s.lastHoldReason})`);
   if (s.dryRun && Object.keys(s.columns).length) {

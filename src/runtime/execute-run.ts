@@ -12,11 +12,24 @@ import { finishParticipation } from "./finish-participation";
 import { claimLegacyRuns } from "./legacy-runs";
 import { Participation } from "./participation";
 import { planKeyRanges } from "./plan";
+import { rowSelection } from "../script/row-selection";
 import type { RunContext } from "./run-context";
 import type { Progress } from "./progress";
 import { chooseWorkers, isLocalAddress, type WorkerChoice } from "./worker-count";
 import { streamSource } from "./source-chunks";
 
+
+/** A table-kind script's `select`: what its chunks load (for the summary), or a usage error before anything starts. */
+function selectionOf(run: RunContext): string | undefined {
+  const script = run.loaded.script;
+  if (script.select === undefined || isSourceScript(script)) return undefined;
+  try {
+    return rowSelection(script, run.dataSource.getMetadata(script.entity)).reason;
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`script ${run.loaded.name}: ${error.message}`);
+    throw error;
+  }
+}
 
 /** How often a host that wants to join looks again while the first one plans. */
 const JOIN_POLL_MS = 250;
@@ -28,6 +41,7 @@ const JOIN_POLL_MS = 250;
  */
 export async function executeRun(run: RunContext): Promise<void> {
   const { settings, loaded, ledger, summary, hooks } = run;
+  if (run.revert === undefined) summary.rows = selectionOf(run);
   await claimLegacyRuns(ledger, [{ name: loaded.name, checksum: loaded.checksum }]);
   if (!(await lockOrWait(run))) return locked(run);
   let held = true;

@@ -28,6 +28,8 @@ export interface RunSummary extends RowCounts {
   /** Why it last held. */
   lastHoldReason?: string;
   rowsPerSecond: number;
+  /** A script that declares `select`: what its chunks loaded (`rows loaded: id, username, updatedAt (select)`, or `whole rows: …` and why). */
+  rows?: string;
   columns: Record<string, number>;
   samples: ChunkSample[];
   message?: string;

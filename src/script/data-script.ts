@@ -74,6 +74,14 @@ export abstract class DataScript<T extends ObjectLiteral = ObjectLiteral, Input 
   abstract entity: EntityTarget<T>;
   /** Rows per chunk (= per transaction, per statement). */
   chunkSize = 1_000;
+  /**
+   * Table kind: the entity properties `mutate` reads and writes (`["username"]`; a relation with a
+   * join column loads its key). When nothing else sees the entity's rows (no entity listener, no
+   * subscriber with an entity event), each chunk loads only these columns, the primary key and the
+   * version / update-date / delete-date columns; otherwise whole rows. With partial rows, setting a
+   * property outside `select` fails the chunk, and afterSave gets the partial entities.
+   */
+  select?: readonly string[];
   /** Load each chunk with `SELECT … FOR UPDATE`. */
   lock = false;
   /** Source kind: upsert on this unique key instead of inserting. */

@@ -86,6 +86,9 @@ export function loadScript(entry: ScriptEntry): LoadedScript {
   if (!Number.isInteger(script.chunkSize) || script.chunkSize < 1) {
     throw new UsageError(`script ${entry.name}: chunkSize must be a positive integer, got ${String(script.chunkSize)}`);
   }
+  if (script.select !== undefined && (script.input !== undefined || typeof script.source === "function")) {
+    throw new UsageError(`script ${entry.name} is a source-kind script: \`select\` (the columns a table-kind script loads) does not apply to it`);
+  }
   if (script.input !== undefined && typeof script.source === "function") {
     throw new UsageError(`script ${entry.name} declares both source() and input: its inputs come from one or the other`);
   }

@@ -10,7 +10,9 @@ import type { RowFailure } from "../ledger/ledger";
 import type { ChunkResult, WorkerSettings } from "../messages";
 import { isThenable, REMOVE, type DataScript, type ScriptContext } from "../script/data-script";
 import { describe, errorMessage, sampleOf, SAMPLE_LIMIT, ScriptError, type ChunkWork, type ChunkWrite } from "./chunk-write";
+import { rowSelection, type RowSelection } from "../script/row-selection";
 import { withRows } from "./explain-data-error";
+import { outsideSelectGuard } from "./outside-select";
 import { removeRows } from "./remove-rows";
 import { writeSettingAsideRefused } from "./refused-rows";
 
@@ -28,16 +30,19 @@ export async function writeTableChunk(
   result: ChunkResult,
   settings: WorkerSettings,
 ): Promise<ChunkWrite> {
+  const selection = rowSelection(script, metadata);
+  // A retried row is loaded whole; the guard below holds it to `select` all the same.
   const rows = task.retryFailures
     ? [...(await loadByKeys(manager, metadata, task.retryFailures.map((f) => f.key as ObjectLiteral))).values()]
-    : await loadRange(script, metadata, manager, task, ctx);
+    : await loadRange(script, metadata, manager, task, ctx, selection);
+  const outside = outsideSelectGuard(metadata, selection);
   result.scanned = rows.length;
 
   const failures: RowFailure[] = [];
   const mutated: ObjectLiteral[] = [];
   const loaded: ObjectLiteral[] = [];
-  const removing: ObjectLiteral[] = [];
-  const removingStates: ObjectLiteral[] = [];
+  let removing: ObjectLiteral[] = [];
+  let removingStates: ObjectLiteral[] = [];
   const snapshot = snapshotterFor(metadata);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
@@ -67,8 +72,20 @@ export async function writeTableChunk(
           `it returned ${describe(outcome)} for row ${describeKey(metadata, row)} (chunk ${task.chunkNo})`,
       );
     }
+    const property = outside?.(row, state);
+    if (property !== undefined) {
+      throw new ScriptError(
+        `mutate set ${metadata.name}.${property} on row ${describeKey(metadata, row)} (chunk ${task.chunkNo}), which the script's select does not load ` +
+          `(${selection.partial ? selection.columns.filter((c) => !c.isVirtual).map((c) => c.propertyPath).join(", ") : ""}): add "${property}" to select; nothing was written`,
+      );
+    }
     mutated.push(row);
     loaded.push(state);
+  }
+  if (selection.partial && removing.length) {
+    // A removed row's before-image is the whole row (revert re-inserts it): load the removed ones whole.
+    removing = [...(await loadByKeys(manager, metadata, removing)).values()];
+    removingStates = removing.map(snapshot);
   }
   const keyRange = task.retryFailures ? undefined : chunkKeyRange(metadata, task);
   const refs = mutated.map((row, i) => ({ entity: row, label: `${metadata.name} row ${describeKey(metadata, row)}`, loaded: loaded[i] }));
@@ -107,9 +124,10 @@ export async function writeTableChunk(
   };
 }
 
-async function loadRange(script: DataScript, metadata: EntityMetadata, manager: EntityManager, task: ChunkWork, ctx: ScriptContext<unknown>) {
+async function loadRange(script: DataScript, metadata: EntityMetadata, manager: EntityManager, task: ChunkWork, ctx: ScriptContext<unknown>, selection: RowSelection) {
   const alias = "row";
   let qb = manager.createQueryBuilder(metadata.target as never, alias);
+  if (selection.partial) qb = qb.select(selection.columns.map((c) => `${alias}.${c.propertyPath}`));
   qb = applyWhere(script, qb, ctx);
   let range: unknown[];
   if (metadata.primaryColumns.length === 1) {
@@ -124,7 +142,8 @@ async function loadRange(script: DataScript, metadata: EntityMetadata, manager: 
   }
   if (script.lock) qb = qb.setLock("pessimistic_write");
   // A script's `where` may build a different query for each chunk; without one, only the range differs.
-  return (await getEntities(qb, script.where ? undefined : (built) => rangeQuery(metadata, Boolean(script.lock), built, range))) as ObjectLiteral[];
+  const variant = `${script.lock ? "lock" : ""}:${selection.partial ? selection.reason : ""}`;
+  return (await getEntities(qb, script.where ? undefined : (built) => rangeQuery(metadata, variant, built, range))) as ObjectLiteral[];
 }
 
 /** The chunk's key range from its ledger bounds (a table-kind chunk always has both). */
@@ -146,10 +165,10 @@ function compositeRangeWhere(metadata: EntityMetadata, alias: string, range: Key
   return { where, parameters, values };
 }
 
-/** The range load's SQL per entity and lock mode: TypeORM builds the same text for every chunk (~0.7 ms each). */
-const rangeSql = new WeakMap<EntityMetadata, Map<boolean, string>>();
+/** The range load's SQL per entity, lock mode and selection: TypeORM builds the same text for every chunk (~0.7 ms each). */
+const rangeSql = new WeakMap<EntityMetadata, Map<string, string>>();
 
-function rangeQuery(metadata: EntityMetadata, locked: boolean, qb: SelectQueryBuilder<ObjectLiteral>, range: unknown[]): [string, unknown[]] {
+function rangeQuery(metadata: EntityMetadata, locked: string, qb: SelectQueryBuilder<ObjectLiteral>, range: unknown[]): [string, unknown[]] {
   let byLock = rangeSql.get(metadata);
   if (!byLock) rangeSql.set(metadata, (byLock = new Map()));
   const sql = byLock.get(locked);
