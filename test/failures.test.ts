@@ -39,6 +39,10 @@ describe("script errors, afterSave, dry runs, concurrent starts", () => {
     );
     expect(failures.map((f) => f.row_key)).toEqual([{ id: 1000 }, { id: 2000 }, { id: 3000 }, { id: 4000 }, { id: 5000 }]);
     expect(failures[0].error).toContain("row 1000 is poisoned");
+    // Each with the stack trace of what threw, recorded by the worker process (workers 2): the script's own frame in it.
+    const [stack] = await db.query<{ error_stack: string }>(`SELECT error_stack FROM data_script_failures WHERE row_key->>'id' = '1000'`);
+    expect(stack.error_stack).toMatch(/^Error: row 1000 is poisoned\n\s+at \S+ \(.*increment\.ts:\d+:\d+\)/);
+    expect(run.stderr).not.toMatch(/\n\s+at /); // the CLI prints no stack without --verbose
     expect((await counterHistogram(db)).counters).toEqual({ 0: 5, 1: N - 5 });
 
     const retried = await counterCli(db, ["increment", "--workers", "2", "--json"]);

@@ -1,5 +1,6 @@
 import { BulkWriteError } from "../bulk/errors";
 import type { ChunkError } from "../messages";
+import { stackOf } from "./error-stack";
 
 // PostgreSQL SQLSTATEs worth retrying: the same chunk may well succeed next time.
 const RETRYABLE_CODES = new Set([
@@ -21,9 +22,9 @@ const RETRYABLE_NODE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ET
  * runner's contract, a chunk past its time limit.
  */
 export function classifyError(error: unknown): ChunkError {
-  const err = error as { message?: string; code?: string; stack?: string; column?: string; detail?: string; name?: string; retryable?: boolean };
+  const err = error as { message?: string; code?: string; column?: string; detail?: string; name?: string; retryable?: boolean };
   const message = err?.message ?? String(error);
-  const stack = err?.stack;
+  const stack = stackOf(error);
   if (err?.code === "CHUNK_TIMEOUT") return { message, kind: "timeout", retryable: false, stack };
   if (error instanceof BulkWriteError || err?.name === "BulkWriteError") return { message, kind: "script", retryable: false, stack };
   if (err?.name === "ScriptError" || error?.constructor?.name === "ScriptError") return { message, kind: "script", retryable: err.retryable === true, stack };

@@ -124,7 +124,7 @@ export async function markSaved(
 ): Promise<void> {
   const rows = await sql(
     `UPDATE data_script_chunks SET status = $3, rows = $4, changed = $5, inserted = $6, conflicted = $7,
-       attempts = attempts + 1, pid = $8, error = NULL, saved_at = now(), written_keys = $9::jsonb, saved_by = $10,
+       attempts = attempts + 1, pid = $8, error = NULL, error_stack = NULL, saved_at = now(), written_keys = $9::jsonb, saved_by = $10,
        skipped = $11, deleted = $12, skipped_keys = $13::jsonb, removed = $14, done_at = CASE WHEN $3 = 'done' THEN now() END
      WHERE run_id = $1 AND chunk_no = $2
        AND EXISTS (SELECT 1 FROM data_script_participants WHERE id = $10 AND state = 'active')
@@ -206,15 +206,15 @@ export async function recordAttempt(
   sql: Sql,
   runId: number,
   chunkNo: number,
-  failure: { error: StoredText; retryable: boolean; maxRetries: number },
+  failure: { error: StoredText; stack?: StoredText | null; retryable: boolean; maxRetries: number },
 ): Promise<{ failed: boolean; attempts: number; retryInMs: number }> {
   const [row] = await sql<{ status: string; attempts: number; retry_in_ms: number }>(
-    `UPDATE data_script_chunks SET attempts = attempts + 1, error = $3,
+    `UPDATE data_script_chunks SET attempts = attempts + 1, error = $3, error_stack = $7,
        status = CASE WHEN $4 AND attempts + 1 <= $5 THEN 'pending' ELSE 'failed' END,
        next_attempt_at = now() + make_interval(secs => ($6::int[])[least(attempts + 1, array_length($6::int[], 1))]::numeric / 1000)
      WHERE run_id = $1 AND chunk_no = $2 AND status IN ('pending', 'failed')
      RETURNING status, attempts, (extract(epoch FROM next_attempt_at - now()) * 1000)::float8 AS retry_in_ms`,
-    [runId, chunkNo, failure.error, failure.retryable, failure.maxRetries, BACKOFF_MS],
+    [runId, chunkNo, failure.error, failure.retryable, failure.maxRetries, BACKOFF_MS, failure.stack ?? null],
   );
   return { failed: row ? row.status === "failed" : false, attempts: row?.attempts ?? 0, retryInMs: row?.retry_in_ms ?? 0 };
 }

@@ -136,7 +136,7 @@ export async function splitChunk(
 async function splitOnce(sql: Sql, runId: number, chunkNo: number, first: { lo: string; hi: string }, second: { lo: string; hi: string }): Promise<number> {
   const [row] = await sql<{ chunk_no: number }>(
     `WITH halved AS (
-       UPDATE data_script_chunks SET lo = $3, hi = $4, status = 'pending', attempts = 0, next_attempt_at = NULL, error = NULL
+       UPDATE data_script_chunks SET lo = $3, hi = $4, status = 'pending', attempts = 0, next_attempt_at = NULL, error = NULL, error_stack = NULL
        WHERE run_id = $1 AND chunk_no = $2 AND status IN ('pending', 'failed') RETURNING run_id),
      added AS (
        INSERT INTO data_script_chunks (run_id, chunk_no, lo, hi)

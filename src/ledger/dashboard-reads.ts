@@ -165,24 +165,27 @@ export interface FailureRecord {
   rowKey: unknown;
   input: unknown;
   message: string;
+  /** The stack trace behind it (credentials masked); null when none was kept (older ledgers, errors without one). */
+  stack: string | null;
   attempts: number | null;
   kind: "chunk" | "row";
 }
 
 export async function failuresOf(sql: Sql, runId: number, limit = 100): Promise<FailureRecord[]> {
-  const chunks = await sql<{ chunk: number; message: string; attempts: number }>(
-    `SELECT c.chunk_no AS chunk, c.error AS message, c.attempts FROM data_script_chunks c
+  // error_stack through to_jsonb: a ledger from before it reads as null.
+  const chunks = await sql<{ chunk: number; message: string; stack: string | null; attempts: number }>(
+    `SELECT c.chunk_no AS chunk, c.error AS message, to_jsonb(c) ->> 'error_stack' AS stack, c.attempts FROM data_script_chunks c
      WHERE c.run_id = $1 AND c.error IS NOT NULL AND c.status IN ('failed', 'pending') ORDER BY c.chunk_no LIMIT $2`,
     [runId, limit],
   );
-  const rows = await sql<{ chunk: number; row_key: unknown; input: unknown; message: string }>(
-    `SELECT f.chunk_no AS chunk, f.row_key, f.input, f.error AS message FROM data_script_failures f
+  const rows = await sql<{ chunk: number; row_key: unknown; input: unknown; message: string; stack: string | null }>(
+    `SELECT f.chunk_no AS chunk, f.row_key, f.input, f.error AS message, to_jsonb(f) ->> 'error_stack' AS stack FROM data_script_failures f
      WHERE f.run_id = $1 AND NOT f.resolved ORDER BY f.id LIMIT $2`,
     [runId, limit],
   );
   return [
-    ...chunks.map((c) => ({ chunk: c.chunk, rowKey: null, input: null, message: c.message, attempts: c.attempts, kind: "chunk" as const })),
-    ...rows.map((r) => ({ chunk: r.chunk, rowKey: r.row_key, input: r.input, message: r.message, attempts: null, kind: "row" as const })),
+    ...chunks.map((c) => ({ chunk: c.chunk, rowKey: null, input: null, message: c.message, stack: c.stack, attempts: c.attempts, kind: "chunk" as const })),
+    ...rows.map((r) => ({ chunk: r.chunk, rowKey: r.row_key, input: r.input, message: r.message, stack: r.stack, attempts: null, kind: "row" as const })),
   ];
 }
 

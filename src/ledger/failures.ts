@@ -11,6 +11,8 @@ export interface RowFailure {
   key?: unknown;
   input?: unknown;
   error: string;
+  /** The stack trace of what threw (with its causes'), shown on the dashboard's run page. */
+  stack?: string;
 }
 
 export interface FailureRow {
@@ -21,17 +23,18 @@ export interface FailureRow {
   error: string;
 }
 
-export async function recordFailures(sql: Sql, runId: number, chunkNo: number, failures: (RowFailure & { error: StoredText })[]): Promise<void> {
+export async function recordFailures(sql: Sql, runId: number, chunkNo: number, failures: (Omit<RowFailure, "stack"> & { error: StoredText; stack: StoredText | null })[]): Promise<void> {
   if (!failures.length) return;
   await sql(
-    `INSERT INTO data_script_failures (run_id, chunk_no, row_key, input, error)
-     SELECT $1, $2, f.k, f.i, f.e FROM unnest($3::jsonb[], $4::jsonb[], $5::text[]) AS f(k, i, e)`,
+    `INSERT INTO data_script_failures (run_id, chunk_no, row_key, input, error, error_stack)
+     SELECT $1, $2, f.k, f.i, f.e, f.s FROM unnest($3::jsonb[], $4::jsonb[], $5::text[], $6::text[]) AS f(k, i, e, s)`,
     [
       runId,
       chunkNo,
       failures.map((f) => (f.key === undefined ? null : storable(f.key))),
       failures.map((f) => (f.input === undefined ? null : storable(f.input))),
       failures.map((f) => f.error.replace(/\u0000/g, "\\u0000")),
+      failures.map((f) => f.stack),
     ],
   );
 }

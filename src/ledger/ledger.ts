@@ -112,7 +112,7 @@ export interface RunLedger {
   /** The whole run's progress, as its participants reported it. */
   progress(runId: number): Promise<{ chunks: number; rows: number }>;
   /** A failed attempt at a chunk: back to pending after a back-off, or failed for good. */
-  recordAttempt(runId: number, chunkNo: number, failure: { error: string; retryable: boolean; maxRetries: number }): Promise<{ failed: boolean; attempts: number; retryInMs: number }>;
+  recordAttempt(runId: number, chunkNo: number, failure: { error: string; stack?: string; retryable: boolean; maxRetries: number }): Promise<{ failed: boolean; attempts: number; retryInMs: number }>;
   /** Stops the run for every participant (the first error wins). */
   stop(runId: number, error: string): Promise<void>;
   openFailures(runId: number): Promise<FailureRow[]>;
@@ -269,7 +269,7 @@ function runLedger(sql: Sql, scope: { namespace: string }, close: () => Promise<
     workLeft: (runId) => workLeft(sql, runId),
     failedChunks: (runId) => failedChunks(sql, runId),
     progress: (runId) => runProgress(sql, runId),
-    recordAttempt: (runId, chunkNo, failure) => recordAttempt(sql, runId, chunkNo, { ...failure, error: storedText(failure.error) }),
+    recordAttempt: (runId, chunkNo, failure) => recordAttempt(sql, runId, chunkNo, { ...failure, error: storedText(failure.error), stack: storedText(failure.stack) }),
     stop: (runId, error) => stopRun(sql, runId, storedText(error)),
     openFailures: (runId) => openFailures(sql, runId),
     countOpenFailures: (runId) => countOpenFailures(sql, runId),
@@ -314,7 +314,7 @@ export function chunkLedger(manager: EntityManager): ChunkLedger {
     workLeft: (runId) => workLeft(sql, runId),
     claimFailures: (ids) => claimFailures(sql, ids),
     resolveFailures: (ids) => resolveFailures(sql, ids),
-    recordFailures: (runId, chunkNo, failures) => recordFailures(sql, runId, chunkNo, failures.map((f) => ({ ...f, error: storedText(f.error) }))),
+    recordFailures: (runId, chunkNo, failures) => recordFailures(sql, runId, chunkNo, failures.map((f) => ({ ...f, error: storedText(f.error), stack: storedText(f.stack) }))),
     saveUndo: (runId, chunkNo, image, rows) => saveUndo(sql, runId, chunkNo, image, rows),
     undoImages: (runId, chunkNo) => undoImages(sql, runId, chunkNo),
   };

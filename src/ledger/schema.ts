@@ -146,6 +146,10 @@ ALTER TABLE data_script_chunks ADD COLUMN IF NOT EXISTS removed integer NOT NULL
 -- Added with ledger namespaces: the app a run belongs to (package.json "data-script".namespace, else its package
 -- name), so two apps' scripts of one name are two scripts. NULL: recorded before; claimed by the app whose file matches.
 ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS namespace text;
+-- Added with the dashboard's stack traces: the stack behind a chunk's last error and a row's failure
+-- (through storedText, credentials masked). NULL: recorded before, or nothing threw with a stack.
+ALTER TABLE data_script_chunks ADD COLUMN IF NOT EXISTS error_stack text;
+ALTER TABLE data_script_failures ADD COLUMN IF NOT EXISTS error_stack text;
 `;
 
 /** The ledger's schema version: a digest of its DDL, so any change to it is a new version. */

@@ -1,3 +1,4 @@
+import { stackOf } from "../database/error-stack";
 import type { RunLedger } from "../ledger/ledger";
 import { emptyChunkResult, type ChunkResult, type ChunkTask, type GivenChunkTask } from "../messages";
 import type { HealthGate } from "./health";
@@ -202,7 +203,7 @@ export class Dispatcher {
     } else if (error.kind === "afterSave") {
       forGood = true; // its data is committed: only a resumed run calls afterSave again
     } else {
-      const attempt = await ledger.recordAttempt(runId, result.chunkNo, { error: error.message, retryable: error.retryable, maxRetries });
+      const attempt = await ledger.recordAttempt(runId, result.chunkNo, { error: error.message, stack: error.stack, retryable: error.retryable, maxRetries });
       forGood = attempt.failed;
       // This participant takes nothing new until that retry is due (then the chunk, lowest pending, comes first):
       // it does not run ahead of a failing chunk. Other participants carry on, and any of them may retry it.
@@ -225,6 +226,6 @@ function crashed(error: unknown): ChunkResult {
   const workerDied = /exited unexpectedly|terminated|channel closed/i.test(message);
   return {
     ...emptyChunkResult(0, 0, "failed"),
-    error: { message: workerDied ? `worker process died: ${message}` : message, kind: "script", retryable: workerDied },
+    error: { message: workerDied ? `worker process died: ${message}` : message, kind: "script", retryable: workerDied, stack: stackOf(error) },
   };
 }

@@ -1,4 +1,5 @@
 import type { EntityManager, EntityMetadata, ObjectLiteral } from "typeorm";
+import { stackOf } from "../database/error-stack";
 import { bulkInsert } from "../bulk/bulk-insert";
 import { bulkUpsert } from "../bulk/bulk-upsert";
 import type { RowFailure } from "../ledger/ledger";
@@ -32,7 +33,7 @@ export async function writeSourceChunk(
   for (const [i, raw] of inputs.entries()) {
     const fail = (message: string, error?: unknown, retryable = false) => {
       if (!settings.continueOnError) throw new ScriptError(message, { cause: error, retryable });
-      failures.push({ input: raw, key: fileLine(i) ? { line: fileLine(i) } : undefined, error: message });
+      failures.push({ input: raw, key: fileLine(i) ? { line: fileLine(i) } : undefined, error: message, stack: stackOf(error) });
     };
     let input = raw;
     if (fileLine(i)) {

@@ -1,4 +1,5 @@
 import type { EntityManager, EntityMetadata, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { stackOf } from "../database/error-stack";
 import { applyWhere } from "../script/apply-where";
 import { updateLoaded } from "../bulk/bulk-update";
 import { describeKey } from "../bulk/change-set";
@@ -54,7 +55,7 @@ export async function writeTableChunk(
     } catch (error) {
       const message = `mutate threw on ${metadata.name} row ${describeKey(metadata, row)} (chunk ${task.chunkNo}): ${errorMessage(error)}`;
       if (!settings.continueOnError) throw new ScriptError(message, { cause: error, retryable: true });
-      failures.push({ key: metadata.getEntityIdMap(row), error: message });
+      failures.push({ key: metadata.getEntityIdMap(row), error: message, stack: stackOf(error) });
       continue;
     }
     if (outcome === false) {

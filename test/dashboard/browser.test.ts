@@ -154,7 +154,7 @@ describe("the dashboard in Chromium", () => {
     }
   });
 
-  test("a failed run's page shows the failing chunk, the row's key and the message, the full text behind a click", async () => {
+  test("a failed run's page shows the failing chunk, the row's key and the message, the full text and the stack trace behind a click", async () => {
     const failed = await cli(db.url, FIXTURE_SCRIPTS, ["poisoned", "--workers", "1", "--param", "failAt=150"]).done;
     expect(failed.code).toBe(1);
     const fixtures = await startUi(db.url, FIXTURE_SCRIPTS);
@@ -163,10 +163,18 @@ describe("the dashboard in Chromium", () => {
       expect(await page.textContent(".summary .badge")).toBe("failed");
       const row = page.locator("tr.failure").first();
       expect(await row.locator(".row-key").textContent()).toBe("150");
-      expect(await row.locator("summary").textContent()).toContain("mutate threw on User row 150 (chunk 2): user 150 has a poisoned name");
-      expect(await row.locator("pre").isVisible()).toBe(false);
-      await row.locator("summary").click();
-      expect(await row.locator("pre").isVisible()).toBe(true);
+      expect(await row.locator("summary").first().textContent()).toContain("mutate threw on User row 150 (chunk 2): user 150 has a poisoned name");
+      expect(await row.locator("pre").first().isVisible()).toBe(false);
+      await row.locator("summary").first().click();
+      expect(await row.locator("pre").first().isVisible()).toBe(true);
+      // The stack trace, behind a click of its own: the script's frame (its file and line), under the runner's.
+      const stack = row.locator("details.stack");
+      expect(await stack.locator("pre").isVisible()).toBe(false);
+      await stack.locator("summary").click();
+      expect(await stack.locator("pre").isVisible()).toBe(true);
+      const trace = (await stack.locator("pre").textContent()) ?? "";
+      expect(trace).toMatch(/Caused by: Error: user 150 has a poisoned name\n\s+at Poisoned\.mutate \(.*poisoned\.ts:\d+:\d+\)/);
+      expect(failed.stderr + failed.stdout).not.toMatch(/\bat .*poisoned\.ts/); // the CLI prints no stack without --verbose
       await page.close();
     } finally {
       await fixtures.stop();

@@ -28,7 +28,7 @@ describe("dashboard security (data-script ui over HTTP)", () => {
     db = await demoDatabase("dash_security", 3_000);
     passwordRole = await createPasswordRole(db, role, PASSWORD);
     url = passwordRole.url;
-    const failed = await cli(url, FIXTURE_SCRIPTS, ["poisoned", "--workers", "1", "--param", "failAt=150", "--param", `password=${PASSWORD}`]).done;
+    const failed = await cli(url, FIXTURE_SCRIPTS, ["poisoned", "--workers", "2", "--param", "failAt=150", "--param", `password=${PASSWORD}`]).done;
     expect(failed.code).toBe(1);
     slow = cli(url, FIXTURE_SCRIPTS, ["slow-touch", "--workers", "1", "--param", `apiToken=${SECRET}`, "--param", "sleepMs=2000"]);
     await waitFor(async () => {
@@ -162,6 +162,11 @@ describe("dashboard security (data-script ui over HTTP)", () => {
     expect(bodies.length).toBeGreaterThan(15);
     const failedPage = bodies.find((b) => b.path === `runs/${failedRun}`)!.body;
     expect(failedPage).toContain("user 150 has a poisoned name");
+    // The script's error quoted the password: its stack (which repeats the message) is stored and served masked.
+    const [chunk] = await db.query<{ error: string; error_stack: string }>(`SELECT error, error_stack FROM data_script_chunks WHERE run_id = $1 AND error IS NOT NULL`, [failedRun]);
+    expect(chunk.error_stack).toMatch(/user 150 has a poisoned name \(connected with \*\*\*\)\n\s+at Poisoned\.mutate \(.*poisoned\.ts:\d+/);
+    expect(chunk.error_stack).not.toContain(PASSWORD);
+    expect(failedPage).toMatch(/<pre class="stack-trace">[^<]*connected with \*\*\*\)\n\s+at Poisoned\.mutate \(.*poisoned\.ts:\d+/);
     for (const { path, body } of bodies) {
       for (const fragment of [PASSWORD, encodeURIComponent(PASSWORD), PASSWORD.slice(3, 15), SECRET]) {
         expect({ path, leaks: body.includes(fragment) }).toEqual({ path, leaks: false });

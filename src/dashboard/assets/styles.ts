@@ -49,6 +49,7 @@ i.c-failed { background: #d9534f; }
 i.c-held { background: #b5479e; }
 .note { color: var(--muted); font-size: 12px; }
 details pre { white-space: pre-wrap; background: #f0f2f5; padding: 8px; font-size: 12px; }
+details.stack > summary { font-size: 12px; color: #555; }
 .inputs dt { font-weight: 600; margin-top: 8px; }
 .inputs dd { margin: 4px 0 0; }
 .checksum { font-size: 12px; }

@@ -136,7 +136,7 @@ function failures(view: RunView): Html {
     const first = f.message.split("\n")[0];
     return html`<tr class="failure"><td class="num">${f.chunk}</td><td class="row-key">${key ?? "—"}</td><td><details><summary>${first}${f.attempts ? ` (${f.attempts} attempt${f.attempts > 1 ? "s" : ""})` : ""}</summary><pre>${f.message}${
       f.input !== null && f.input !== undefined ? `\ninput: ${JSON.stringify(f.input)}` : ""
-    }</pre></details></td></tr>`;
+    }</pre>${f.stack ? html`<details class="stack"><summary>stack trace</summary><pre class="stack-trace">${f.stack}</pre></details>` : ""}</details></td></tr>`;
   })}</tbody></table>`;
 }
 
