@@ -37,6 +37,8 @@ const SAME_WORK_VARIANTS: [string, string][] = [
   ["lit+lz4+cte", "as lit+lz4, the image INSERT in the UPDATE's statement (data-modifying CTE)"],
   ["lit+lz4+cte+mark", "as lit+lz4+cte, the chunk's mark in that statement too"],
   ["lit+lz4+cte+mark+nosp", "all of the above"],
+  ["lit+lz4+imgmark", "as lit+lz4, the image INSERT and the mark in one statement after the UPDATE"],
+  ["lit+lz4+imgmark+nosp", "as lit+lz4+imgmark, no SAVEPOINT"],
 ];
 const ALL = Infinity;
 const NOT_LARGE = 100_000;
@@ -118,7 +120,7 @@ function npmBare(id: string, label: string): MethodSpec {
     kind: "child",
     subscriber: "none",
     maxN: ALL,
-    invocation: (n, chunk, url) => ({ command: "npm", args: ["run", "--silent", "bench:bare", "--", JSON.stringify({ url, n, chunk, ...extra })], env: { DATABASE_URL: url } }),
+    invocation: (n, chunk, url) => ({ command: "npm", args: ["run", "--silent", "bench:bare", "--", JSON.stringify({ url, n, chunk })], env: { DATABASE_URL: url } }),
   };
 }
 

@@ -11,7 +11,8 @@
 //   nosp  no SAVEPOINT (no subtransaction per chunk);
 //   cte   the image kept by the UPDATE's own statement (WITH u AS (UPDATE … RETURNING) INSERT …):
 //         "after" from the UPDATE's parameters, "before" from the loaded values; one round trip less;
-//   mark  the chunk's ledger mark in that statement too; another round trip less.
+//   mark  the chunk's ledger mark in that statement too; another round trip less;
+//   imgmark  the UPDATE alone, then the image's INSERT and the chunk's mark in one statement (a CTE).
 const { ledgeredMethod } = require("./ledgered-chunks");
 
 const PLAN = `SELECT min(id)::int AS lo, max(id)::int AS hi FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / $1 AS b FROM users) s GROUP BY b ORDER BY b`;
@@ -34,6 +35,14 @@ const UPDATE_IMAGE_MARK = `WITH u AS (${CTE_UPDATE}),
   img AS (INSERT INTO bench_raw_undo (chunk_no, image, rows) VALUES ($5, ${IMAGE}, $7)),
   m AS (UPDATE bench_raw_chunks SET status = 'done', attempts = attempts + 1, rows = $7, pid = $8, saved_at = now() WHERE chunk_no = $5 RETURNING chunk_no)
   SELECT id, "updatedAt", (SELECT count(*) FROM m)::int AS marked FROM u`;
+
+const IMAGE_AND_MARK = `WITH img AS (INSERT INTO bench_raw_undo (chunk_no, image, rows) VALUES ($1, $2::jsonb, $3))
+  UPDATE bench_raw_chunks SET status = 'done', attempts = attempts + 1, rows = $3, pid = $4, saved_at = now() WHERE chunk_no = $1 RETURNING chunk_no`;
+
+/** The image as the runner keeps it: per column an array literal. */
+function literalImage(keys, before, values) {
+  return { entity: "User", keys: ["id"], updated: { keys: [keys], columns: ["username"], before: [literal(before)], after: [values], wrote: [null] } };
+}
 
 /** A PostgreSQL array literal of plain strings or numbers (the runner's arrayLiteral, common case). */
 function literal(values) {
@@ -75,8 +84,12 @@ ledgeredMethod(
     const byId = new Map(loaded.map((row) => [row.id, row]));
     for (const row of returned.rows) byId.get(row.id).updatedAt = row.updatedAt; // read back, as the runner does
     if (flags.has("cte")) return { rows: returned.rowCount, saved, imageSaved: true };
+    if (flags.has("imgmark")) {
+      await client.query(IMAGE_AND_MARK, [chunkNo, JSON.stringify(literalImage(keys, before, values)), returned.rowCount, process.pid]);
+      return { rows: returned.rowCount, saved: true };
+    }
     const image = lit
-      ? { entity: "User", keys: ["id"], updated: { keys: [keys], columns: ["username"], before: [literal(before)], after: [values], wrote: [null] } }
+      ? literalImage(keys, before, values)
       : { keys: ["id"], updated: { keys: ids, before: { username: before }, after: { username: after } } };
     return { rows: returned.rowCount, image };
   },
