@@ -95,8 +95,8 @@ async function main() {
   try {
     await client.query(USERS);
     await client.query(STAGE);
-    for (const chunk of chunks)
-      for (let rep = 1; rep <= reps; rep++)
+    for (let rep = 1; rep <= reps; rep++)
+      for (const chunk of chunks)
         for (const mode of ["unnest", "copy", "copy-onebuffer"]) {
           const ms = await job(client, mode, n, chunk);
           console.log(JSON.stringify({ chunk, rep, mode, n, s: +(ms / 1000).toFixed(3) }));
