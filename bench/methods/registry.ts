@@ -29,6 +29,17 @@ export interface MethodSpec {
 }
 
 export const WORKERS = availableParallelism();
+
+/** bench/raw/same-work-update.js's variants: flags joined by "+" (lit, lz4, nosp, cte, mark). */
+const SAME_WORK_VARIANTS: [string, string][] = [
+  ["lit+lz4", "the runner's image format (array literals in jsonb) and storage (lz4), separate INSERT"],
+  ["lit+lz4+nosp", "as lit+lz4, no SAVEPOINT"],
+  ["lit+lz4+cte", "as lit+lz4, the image INSERT in the UPDATE's statement (data-modifying CTE)"],
+  ["lit+lz4+cte+mark", "as lit+lz4+cte, the chunk's mark in that statement too"],
+  ["lit+lz4+cte+mark+nosp", "all of the above"],
+  ["lit+lz4+imgmark", "as lit+lz4, the image INSERT and the mark in one statement after the UPDATE"],
+  ["lit+lz4+imgmark+nosp", "as lit+lz4+imgmark, no SAVEPOINT"],
+];
 const ALL = Infinity;
 const NOT_LARGE = 100_000;
 
@@ -88,7 +99,7 @@ function tsChild(id: string, label: string, path: BenchPath, file: string, subsc
   };
 }
 
-function rawChild(id: string, label: string, path: BenchPath, file: string, maxN = ALL): MethodSpec {
+function rawChild(id: string, label: string, path: BenchPath, file: string, maxN = ALL, extra: Record<string, unknown> = {}): MethodSpec {
   return {
     id,
     label,
@@ -96,7 +107,7 @@ function rawChild(id: string, label: string, path: BenchPath, file: string, maxN
     kind: "child",
     subscriber: "none",
     maxN,
-    invocation: (n, chunk, url) => ({ command: node, args: [`bench/raw/${file}`, JSON.stringify({ url, n, chunk })], env: { DATABASE_URL: url } }),
+    invocation: (n, chunk, url) => ({ command: node, args: [`bench/raw/${file}`, JSON.stringify({ url, n, chunk, ...extra })], env: { DATABASE_URL: url } }),
   };
 }
 
@@ -157,6 +168,8 @@ export const METHODS: MethodSpec[] = [
   npmBare("e-npm-raw-unnest-typeorm", "(e) the same, loading typeorm first, as `npm run bench:bare`"),
   rawChild("e2-raw-unnest-split", "(e) split over 2 processes", "update", "raw-unnest-split.js"),
   rawChild("e3-raw-same-work", "(e′) raw pg doing the runner's database work: whole rows, RETURNING, ledger + before-image per chunk, 2 processes", "update", "same-work-update.js"),
+  // (e′) variants (bench/raw/same-work-update.js `variant`): what each change to the runner's statements would save.
+  ...SAME_WORK_VARIANTS.map(([v, label]) => rawChild(`e3v-${v}`, `(e′) variant ${v}: ${label}`, "update", "same-work-update.js", ALL, { variant: v })),
   rawChild("f-set-based", "(f) set-based UPDATE … SET username = upper(username)", "update", "set-based.js"),
   // The create path: N new rows.
   runner(`create-runner-w${W}-count`, `runner (source kind, bulkInsert), --workers ${W}, counting`, "create", "bench-create-users", W, "count"),

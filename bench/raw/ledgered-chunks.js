@@ -28,8 +28,16 @@ const SAVE_UNDO = `INSERT INTO bench_raw_undo (chunk_no, image, rows) VALUES ($1
 const MARK_DONE = `UPDATE bench_raw_chunks SET status = 'done', attempts = attempts + 1, rows = $2, pid = $3, saved_at = now() WHERE chunk_no = $1 RETURNING chunk_no`;
 const COUNT = `INSERT INTO bench_raw_counts (pid, events) VALUES ($1, $2)`;
 
-/** Child: pulls chunks until none is left; `work(client, lo, hi)` returns { rows, image }. */
-async function pullChunks(client, work) {
+/** A variant's flags (config.variant, joined by "+"): lz4 (the image column's compression), nosp (no savepoint). */
+function variantFlags(config) {
+  return new Set(String(config.variant || "").split("+").filter(Boolean));
+}
+
+/**
+ * Child: pulls chunks until none is left; `work(client, lo, hi, chunkNo)` returns { rows, image }, or
+ * { rows, saved: true } when its own statement kept the image and marked the chunk (or { rows, imageSaved: true }: the image only).
+ */
+async function pullChunks(client, work, flags) {
   let rows = 0;
   for (;;) {
     await client.query("START TRANSACTION");
@@ -38,10 +46,10 @@ async function pullChunks(client, work) {
       await client.query("ROLLBACK");
       return rows;
     }
-    await client.query("SAVEPOINT data_script_attempt");
-    const done = await work(client, claimed.lo, claimed.hi);
-    await client.query(SAVE_UNDO, [claimed.chunk_no, JSON.stringify(done.image), done.rows]);
-    await client.query(MARK_DONE, [claimed.chunk_no, done.rows, process.pid]);
+    if (!flags.has("nosp")) await client.query("SAVEPOINT data_script_attempt");
+    const done = await work(client, claimed.lo, claimed.hi, claimed.chunk_no);
+    if (!done.saved && !done.imageSaved) await client.query(SAVE_UNDO, [claimed.chunk_no, JSON.stringify(done.image), done.rows]);
+    if (!done.saved) await client.query(MARK_DONE, [claimed.chunk_no, done.rows, process.pid]);
     await client.query(COUNT, [process.pid, done.rows]);
     await client.query("COMMIT");
     rows += done.rows;
@@ -57,10 +65,12 @@ function ledgeredMethod(file, plan, work) {
     if (config.handshake) {
       await waitForGo();
       const t0 = now();
-      const rows = await pullChunks(client, work);
+      const rows = await pullChunks(client, (c, lo, hi, chunkNo) => work(c, lo, hi, chunkNo, variantFlags(config)), variantFlags(config));
       return { jobMs: now() - t0, rows };
     }
     for (const sql of SETUP) await client.query(sql);
+    // The runner's ledger keeps images lz4-compressed where the server has lz4 (src/ledger/schema.ts).
+    await client.query(`ALTER TABLE bench_raw_undo ALTER COLUMN image SET COMPRESSION ${variantFlags(config).has("lz4") ? "lz4" : "pglz"}`);
     const ranges = await plan(client, config);
     await client.query(`INSERT INTO bench_raw_chunks (chunk_no, lo, hi) SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[])`, [
       ranges.map((_, i) => i + 1),

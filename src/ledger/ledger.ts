@@ -11,6 +11,7 @@ import {
   recordAttempt,
   setChunkTimeouts,
   type ChunkTimeouts,
+  type KeptUndo,
   type SavedCounts,
   type ClaimedChunk,
   type NoClaim,
@@ -180,7 +181,7 @@ export interface ChunkLedger {
   claim(runId: number, chunkNo: number, timeouts: ChunkTimeouts): Promise<{ status: ChunkStatus | undefined; attempt: number }>;
   setTimeouts(timeouts: ChunkTimeouts): Promise<void>;
   /** Fenced: fails (EvictedError) once the participant was evicted, so its transaction rolls back. */
-  markSaved(runId: number, chunkNo: number, participant: number, counts: SavedCounts, afterSavePendingFor: unknown[] | null): Promise<void>;
+  markSaved(runId: number, chunkNo: number, participant: number, counts: SavedCounts, afterSavePendingFor: unknown[] | null, undo?: KeptUndo): Promise<void>;
   markDone(runId: number, chunkNo: number): Promise<void>;
   /** A failed pulled chunk, in its own transaction: not claimable until its participant records the attempt. */
   holdChunk(runId: number, chunkNo: number, ms: number): Promise<void>;
@@ -307,7 +308,7 @@ export function chunkLedger(manager: EntityManager): ChunkLedger {
     claimNext: (runId, participant, timeouts) => claimNextChunk(sql, runId, participant, timeouts),
     claim: (runId, chunkNo, timeouts) => claimChunk(sql, runId, chunkNo, timeouts),
     setTimeouts: (timeouts) => setChunkTimeouts(sql, timeouts),
-    markSaved: (runId, chunkNo, participant, counts, pending) => markSaved(sql, runId, chunkNo, participant, counts, pending),
+    markSaved: (runId, chunkNo, participant, counts, pending, undo) => markSaved(sql, runId, chunkNo, participant, counts, pending, undo),
     markDone: (runId, chunkNo) => markDone(sql, runId, chunkNo),
     holdChunk: (runId, chunkNo, ms) => holdChunk(sql, runId, chunkNo, ms),
     claimOwedAfterSave: (runId, participant, mine) => claimOwedAfterSave(sql, runId, participant, mine),

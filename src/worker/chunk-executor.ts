@@ -147,13 +147,11 @@ async function writeChunk(state: WorkerState, task: ChunkTask, work: ChunkWork, 
   const write: ChunkWrite = isSourceScript(script)
     ? await writeSourceChunk(script, metadata, manager, work, ctx, result, settings)
     : await writeTableChunk(script, metadata, manager, work, ctx, result, settings);
-  if (state.keepUndo && !settings.dryRun && write.undo) {
-    const kept = undoImage(metadata, write.undo);
-    if (kept) await ledger.saveUndo(runId, work.chunkNo, kept.image, kept.rows);
-  }
+  const kept = state.keepUndo && !settings.dryRun && write.undo ? undoImage(metadata, write.undo) : undefined;
 
   result.failedRows = write.failures.length;
   if (work.retryFailures) {
+    if (kept) await ledger.saveUndo(runId, work.chunkNo, kept.image, kept.rows);
     await ledger.resolveFailures(work.retryFailures.map((f) => f.id));
     await ledger.recordFailures(runId, work.chunkNo, write.failures);
   } else {
@@ -161,7 +159,8 @@ async function writeChunk(state: WorkerState, task: ChunkTask, work: ChunkWork, 
     const idMap = idMapFor(metadata);
     const pendingKeys = script.afterSave && !settings.dryRun ? write.written.map((e) => idMap(e)) : null;
     const counts = { rows: result.scanned, changed: result.changed, inserted: result.inserted, conflicted: result.conflicted, removed: result.removed };
-    await ledger.markSaved(runId, work.chunkNo, task.participant, counts, pendingKeys);
+    // The before-image goes in with the mark: one statement, one round trip.
+    await ledger.markSaved(runId, work.chunkNo, task.participant, counts, pendingKeys, kept);
   }
   return rollBackIfDry(state, write.written);
 }
