@@ -9,7 +9,8 @@ export interface BenchDatabase {
   close(): Promise<void>;
 }
 
-export const BENCH_DB = "ds_bench";
+// BENCH_DB in the environment: a database of its own for a bench sharing the server with another.
+export const BENCH_DB = process.env.BENCH_DB || "ds_bench";
 
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
