@@ -31,8 +31,7 @@ async function main(): Promise<void> {
   const command = reproduceCommand(args.raw);
   const startedAt = new Date();
   const log = (line: string) => console.error(line);
-  // BENCH_DB_NAME: another database on the same server, so two benches can share it without dropping each other's.
-  const database = await openBenchDatabase(args.keep, log, process.env.BENCH_DB_NAME || undefined);
+  const database = await openBenchDatabase(args.keep, log);
   const db = new Client({ connectionString: database.url });
   const results: MethodRuns[] = [];
   try {

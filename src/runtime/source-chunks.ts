@@ -71,7 +71,22 @@ function isAsync<T>(source: AsyncIterable<T> | Iterable<T>): source is AsyncIter
   return typeof (source as AsyncIterable<T>)[Symbol.asyncIterator] === "function";
 }
 
-// Inputs cross a process boundary: they must survive JSON.
+// Inputs cross a process boundary: they must survive JSON. Strings, booleans,
+// null and finite numbers (not -0) come back from JSON as they went in, so a
+// chunk of only those (ids, names) skips the round trip.
 function toJson(inputs: unknown[]): unknown[] {
-  return JSON.parse(JSON.stringify(inputs));
+  for (let i = 0; i < inputs.length; i++) if (!survivesJson(inputs[i])) return JSON.parse(JSON.stringify(inputs));
+  return inputs;
+}
+
+function survivesJson(value: unknown): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value) && !Object.is(value, -0);
+    default:
+      return value === null;
+  }
 }

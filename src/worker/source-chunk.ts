@@ -69,7 +69,13 @@ export async function writeSourceChunk(
     inputNumbers.push(i);
   }
   // On a data error, explain-data-error names the input (and its key) that PostgreSQL refused.
-  const refs = entities.map((entity, i) => ({ entity, label: `${label(inputNumbers[i])}${keyHint(metadata, entity, script.upsertOn)}` }));
+  // The label is read only when a row is refused: built then, not for every row of every chunk.
+  const refs = entities.map((entity, i) => ({
+    entity,
+    get label() {
+      return `${label(inputNumbers[i])}${keyHint(metadata, entity, script.upsertOn)}`;
+    },
+  }));
   const named = (rows: typeof refs) => (error: unknown) => {
     throw withRows(error, rows);
   };
