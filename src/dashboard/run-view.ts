@@ -14,6 +14,7 @@ import {
 } from "../ledger/dashboard-reads";
 import { decideControl, type ControlAction, type RunStatus } from "../ledger/transitions";
 import type { LedgerSource } from "./ledger-source";
+import type { RunSample } from "../ledger/runs";
 import { maskParams } from "./mask";
 
 /** A run as its page shows it: everything read in one pass over the ledger, secrets masked. */
@@ -30,6 +31,8 @@ export interface RunView {
   failures: FailureRecord[];
   params: Record<string, string> | null;
   input: { name: string; checksum: string } | null;
+  /** A dry run's before → after samples (kept on its run by its parent); null for a real run or a ledger from before. */
+  samples: RunSample[] | null;
   revert: { undo: string; revertedBy: number | null; latest: RunRecord | undefined } | null;
   controls: Record<string, unknown>[];
   /** The actions the run's state allows (the dashboard offers these and only these). */
@@ -117,6 +120,7 @@ export async function runView(source: LedgerSource, runId: number, latestApplyId
     failures,
     params: maskParams(run.params as Record<string, unknown> | null, source.secretKeys(run.script)),
     input: run.input_name && run.input_checksum ? { name: String(run.input_name), checksum: String(run.input_checksum) } : null,
+    samples: run.dry_run && Array.isArray(run.samples) ? (run.samples as RunSample[]) : null,
     revert: run.kind === "apply" ? { undo: String(run.undo ?? "none"), revertedBy: (run.reverted_by as number | null) ?? null, latest: revert } : null,
     controls,
     actions: actionsFor(run, participantViews.filter((p) => p.state === "active").length, latestApplyId),

@@ -61,6 +61,7 @@ import {
   startRun,
   stopRun,
   type RunRow,
+  type RunSample,
   type UnclaimedRun,
 } from "./runs";
 import { markReverted, planRevert, pruneUndo, saveUndo, undoImages, undoSize } from "./undo";
@@ -121,7 +122,7 @@ export interface RunLedger {
   /** Totals of the run's settled chunks. */
   counts(runId: number): Promise<RowCounts>;
   /** Records how the run ended; with `by`, only if it is still running (exactly one finaliser). */
-  finish(runId: number, status: RunStatus, counts: RowCounts, error?: string, by?: number): Promise<boolean>;
+  finish(runId: number, status: RunStatus, counts: RowCounts, error?: string, by?: number, samples?: RunSample[]): Promise<boolean>;
   /** A revert's chunks, from the images the reverted run kept; how many. */
   planRevert(revertRunId: number, ofRunId: number): Promise<number>;
   undoSize(runId: number): Promise<{ chunks: number; rows: number; bytes: number }>;
@@ -275,7 +276,7 @@ function runLedger(sql: Sql, scope: { namespace: string }, close: () => Promise<
     openFailures: (runId) => openFailures(sql, runId),
     countOpenFailures: (runId) => countOpenFailures(sql, runId),
     counts: (runId) => settledCounts(sql, runId),
-    finish: (runId, status, counts, error, by) => finishRun(sql, runId, status, counts, storedText(error), by),
+    finish: (runId, status, counts, error, by, samples) => finishRun(sql, runId, status, counts, storedText(error), by, storedSamples(samples)),
     planRevert: (revertRunId, ofRunId) => planRevert(sql, revertRunId, ofRunId),
     replication: () => replicationState(sql),
     splitChunk: (runId, chunkNo, first, second) => splitChunk(sql, runId, chunkNo, first, second),
@@ -342,3 +343,15 @@ export type {
   UnclaimedRun,
   WorkLeft,
 };
+
+/** A dry run's samples as the run keeps them: every text through storedText (credentials masked, NUL spelled out). */
+function storedSamples(samples: RunSample[] | undefined): string | null {
+  if (!samples?.length) return null;
+  return JSON.stringify(
+    samples.map((s) => ({
+      key: storedText(s.key),
+      changes: s.changes.map((c) => ({ column: storedText(c.column), before: storedText(c.before), after: storedText(c.after) })),
+      ...(s.removed ? { removed: s.removed } : {}),
+    })),
+  );
+}

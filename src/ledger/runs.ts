@@ -4,6 +4,13 @@ import { RESUMABLE, type RunInputs, type RunStatus } from "./transitions";
 import type { Sql } from "./sql";
 import type { StoredText } from "./stored-text";
 
+/** A dry run's sample row as the run keeps it: what would change in it (values as JSON text), or how it would go. */
+export interface RunSample {
+  key: string;
+  changes: { column: string; before: string; after: string }[];
+  removed?: "deleted" | "soft-removed";
+}
+
 export interface RunRow {
   id: number;
   script: string;
@@ -176,12 +183,23 @@ export async function setChunksTotal(sql: Sql, id: number, total: number): Promi
  * still running: of several participants finishing at once, exactly one
  * finalises it; the others get false.
  */
-export async function finishRun(sql: Sql, id: number, status: RunStatus, counts: RowCounts, error?: StoredText | null, by?: number): Promise<boolean> {
+export async function finishRun(
+  sql: Sql,
+  id: number,
+  status: RunStatus,
+  counts: RowCounts,
+  error?: StoredText | null,
+  by?: number,
+  /** A dry run's samples, as JSON whose texts went through storedText (ledger.ts). */
+  samples?: string | null,
+): Promise<boolean> {
   const rows = await sql(
     `UPDATE data_script_runs SET status = $2, finished_at = now(), error = $3, finished_by = $9,
-       rows_scanned = $4, rows_changed = $5, rows_inserted = $6, rows_skipped = $7, rows_conflicted = $8, rows_deleted = $10, rows_removed = $11
+       rows_scanned = $4, rows_changed = $5, rows_inserted = $6, rows_skipped = $7, rows_conflicted = $8, rows_deleted = $10, rows_removed = $11,
+       samples = coalesce($12::jsonb, samples)
      WHERE id = $1 AND ($9::int IS NULL OR status = 'running') RETURNING id`,
-    [id, status, error ?? null, counts.scanned, counts.changed, counts.inserted, counts.skipped, counts.conflicted, by ?? null, counts.deleted, counts.removed],
+    [id, status, error ?? null, counts.scanned, counts.changed, counts.inserted, counts.skipped, counts.conflicted, by ?? null, counts.deleted, counts.removed, samples ?? null],
   );
   return rows.length > 0;
 }
+

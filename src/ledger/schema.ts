@@ -150,6 +150,9 @@ ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS namespace text;
 -- (through storedText, credentials masked). NULL: recorded before, or nothing threw with a stack.
 ALTER TABLE data_script_chunks ADD COLUMN IF NOT EXISTS error_stack text;
 ALTER TABLE data_script_failures ADD COLUMN IF NOT EXISTS error_stack text;
+-- Added with the dashboard's dry-run samples: a dry run rolls back every chunk, so its parent keeps the
+-- summary's before → after samples (a few rows, values as JSON text, credentials masked) on the run.
+ALTER TABLE data_script_runs ADD COLUMN IF NOT EXISTS samples jsonb;
 `;
 
 /** The ledger's schema version: a digest of its DDL, so any change to it is a new version. */

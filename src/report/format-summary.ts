@@ -1,5 +1,6 @@
 import type { RunSummary } from "../runtime/summary";
 import { redactSecrets } from "../database/redact";
+import { sampleChanges } from "./sample-changes";
 
 /** The summary printed at the end of a run (no credentials: a chunk's error text may quote a connection string). */
 export function formatSummary(s: RunSummary): string {
@@ -45,15 +46,12 @@ function summaryLines(s: RunSummary): string {
     lines.push(`  would change: ${Object.entries(s.columns).map(([c, n]) => `${c} ×${n}`).join(", ")}`);
   }
   if (s.dryRun) {
-    for (const sample of s.samples) {
+    for (const sample of s.samples.map(sampleChanges)) {
       if (sample.removed) {
         lines.push(`    ${sample.key}: would be ${sample.removed}`);
         continue;
       }
-      const diffs = Object.keys(sample.after)
-        .filter((k) => JSON.stringify(sample.before[k]) !== JSON.stringify(sample.after[k]))
-        .map((k) => `${k}: ${JSON.stringify(sample.before[k])} → ${JSON.stringify(sample.after[k])}`);
-      lines.push(`    ${sample.key}: ${diffs.join(", ")}`);
+      lines.push(`    ${sample.key}: ${sample.changes.map((c) => `${c.column}: ${c.before} → ${c.after}`).join(", ")}`);
     }
   }
   if (s.message) lines.push(`  ${s.message}`);

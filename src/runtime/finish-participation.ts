@@ -6,6 +6,7 @@ import { settle } from "./outcome";
 import { ledgerAlteredMessage } from "./participation";
 import type { Participation } from "./participation";
 import { SKIPPED_KEYS_SHOWN } from "./summary";
+import { sampleChanges } from "../report/sample-changes";
 import { insertsRows, isSourceScript } from "../script/data-script";
 
 /** How often a participant whose own work is done looks whether the others are done too. */
@@ -157,7 +158,9 @@ async function finaliseIfLast(args: { run: RunContext; runId: number; participan
     if (damage) outcome = { status: "failed", message: damage };
   }
   const counts = settings.dryRun ? summary : await ledger.counts(runId);
-  const finalised = await ledger.finish(runId, outcome.status, counts, outcome.status === "completed" ? undefined : outcome.message, participant);
+  // A dry run's chunks rolled back: its samples reach the ledger (and the dashboard) only from here.
+  const samples = settings.dryRun ? summary.samples.map(sampleChanges) : undefined;
+  const finalised = await ledger.finish(runId, outcome.status, counts, outcome.status === "completed" ? undefined : outcome.message, participant, samples);
   // A completed revert marks the run it undid `reverted` (its before-images used): a second revert has nothing to do.
   if (finalised && current.kind === "revert" && outcome.status === "completed" && !settings.dryRun) await ledger.markReverted(runId);
   return ledger.run(runId);

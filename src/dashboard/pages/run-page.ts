@@ -150,6 +150,16 @@ function inputs(view: RunView): Html {
   return html`<dl class="inputs">
 <div><dt>Parameters</dt><dd>${params.length ? html`<table class="params">${params.map(([k, v]) => html`<tr><th>${k}</th><td><code>${v}</code></td></tr>`)}</table>` : "none"}</dd></div>
 <div><dt>Input file</dt><dd>${view.input ? html`${view.input.name} <code class="checksum">sha256 ${view.input.checksum}</code>` : "none"}</dd></div>
-<div><dt>Dry-run samples</dt><dd>not kept in the ledger: a dry run prints its before → after samples in its summary</dd></div>
+${view.run.dry_run ? html`<div><dt>Dry-run samples</dt><dd>${samples(view)}</dd></div>` : ""}
 </dl>`;
+}
+
+/** What a dry run would have changed, row by row: the column, its value before → after (as the summary prints them). */
+function samples(view: RunView): Html | string {
+  if (!view.samples) return "none kept (a dry run keeps its first samples once it finishes)";
+  return html`<table class="samples"><thead><tr><th>row</th><th>column</th><th>before</th><th>after</th></tr></thead><tbody>${view.samples.map((sample) =>
+    sample.removed
+      ? html`<tr><td>${sample.key}</td><td colspan="3">would be ${sample.removed}</td></tr>`
+      : sample.changes.map((c, i) => html`<tr>${i ? "" : html`<td rowspan="${String(sample.changes.length)}">${sample.key}</td>`}<td>${c.column}</td><td><code>${c.before}</code></td><td><code>${c.after}</code></td></tr>`),
+  )}</tbody></table>`;
 }
