@@ -50,7 +50,8 @@ export function ledgerSource(options: TargetOptions & { log?: (line: string) => 
       return { target, pool };
     })());
   let cached: { at: number; statuses: Promise<ScriptStatus[]> } | undefined;
-  // statusesOn initialises and destroys the DataSource: one at a time.
+  let connected = false;
+  // statusesOn opens the ledger (and, first, initialises and destroys the DataSource): one at a time.
   let chain: Promise<unknown> = Promise.resolve();
   const secretCache = new Map<string, string[]>();
   return {
@@ -64,7 +65,10 @@ export function ledgerSource(options: TargetOptions & { log?: (line: string) => 
       if (cached && Date.now() - cached.at < maxAgeMs) return cached.statuses;
       const next = chain.then(async () => {
         const { target } = await open();
-        return statusesOn(settings, listScripts(scriptsFolder(settings), settings.scripts), target);
+        // The DataSource is initialised (its migrations run) on the first read only, not on every poll.
+        const statuses = await statusesOn(settings, listScripts(scriptsFolder(settings), settings.scripts), target, true, !connected);
+        connected = true;
+        return statuses;
       });
       chain = next.catch(() => undefined);
       cached = { at: Date.now(), statuses: next };

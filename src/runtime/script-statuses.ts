@@ -90,11 +90,16 @@ export function settled(status: Pick<ScriptStatus, "status">): boolean {
   return status.status === "completed" || status.status === "reverted";
 }
 
-/** `describe`: load each script for its description (status does; run --pending need not). */
-export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[], target: Target, describeScripts = true): Promise<ScriptStatus[]> {
-  // Connecting through the DataSource runs what it asks for on start (migrations), as a run would.
-  await connectDataSource(target.dataSource);
-  await target.dataSource.destroy();
+/**
+ * `describe`: load each script for its description (status does; run --pending need not).
+ * `connectFirst`: connect through the DataSource first (what it asks for on start, migrations, as a run
+ * would); a caller reading again on the same target (the dashboard, every 2 s) did that already.
+ */
+export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[], target: Target, describeScripts = true, connectFirst = true): Promise<ScriptStatus[]> {
+  if (connectFirst) {
+    await connectDataSource(target.dataSource);
+    await target.dataSource.destroy();
+  }
   const ledger = await openRunLedger(postgresOptions(target.dataSource), settings.namespace);
   try {
     await claimLegacyRuns(ledger, scripts.map((s) => ({ name: s.name, checksum: checksumOf(s.file) })));
