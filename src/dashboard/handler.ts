@@ -11,7 +11,8 @@ import type { PageContext } from "./pages/layout";
 import { runPage, runSections } from "./pages/run-page";
 import { scriptsPage, scriptsTable, type ScriptRow } from "./pages/scripts-page";
 import { runView, type Action } from "./run-view";
-import { createGuard, securityHeaders } from "./security";
+import { dashboardSecret } from "../ledger/dashboard-key";
+import { createGuard, securityHeaders, type Guard } from "./security";
 import { openStream } from "./events";
 
 const ACTIONS: Action[] = ["pause", "resume", "cancel", "revert"];
@@ -27,7 +28,15 @@ const ACTIONS: Action[] = ["pause", "resume", "cancel", "revert"];
  */
 export function createDashboardHandler(options: DashboardOptions = {}, controls: Controls = missingControls()): DashboardHandler {
   const source = ledgerSource(options);
-  const guard = createGuard(options.token);
+  // Mounted (no token): the action key is signed with the database's dashboard secret, so every process of the app accepts it.
+  let guardReady: Promise<Guard> | undefined;
+  const guardOf = () =>
+    (guardReady ??= (options.token !== undefined ? Promise.resolve(createGuard(options.token)) : dashboardSecret(source.sql).then((secret) => createGuard(undefined, secret))).catch(
+      (error) => {
+        guardReady = undefined; // the database was not reachable: the next request tries again
+        throw error;
+      },
+    ));
   const readOnly = options.readOnly ?? false;
   const refreshMs = options.refreshMs ?? 1_000;
   const log = options.log ?? ((line: string) => console.error(line));
@@ -35,6 +44,7 @@ export function createDashboardHandler(options: DashboardOptions = {}, controls:
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     securityHeaders(res);
+    const guard = await guardOf();
     const url = new URL(req.url ?? "/", "http://dashboard.invalid");
     const auth = guard.authenticate(req, url);
     if (auth === "denied") return text(res, 401, "data-script dashboard: open the URL `data-script ui` printed (with its token)");
@@ -64,7 +74,7 @@ export function createDashboardHandler(options: DashboardOptions = {}, controls:
         res.setHeader("Allow", "POST");
         return text(res, 405, `data-script dashboard: ${parts[2]} is a POST from the run's page; a ${method} changes nothing`);
       }
-      return action(req, res, Number(parts[1]), parts[2] as Action);
+      return action(guard, req, res, Number(parts[1]), parts[2] as Action);
     }
     if (method !== "GET" && method !== "HEAD") return text(res, 405, "data-script dashboard: only its actions take a POST");
 
@@ -98,7 +108,7 @@ export function createDashboardHandler(options: DashboardOptions = {}, controls:
     return text(res, 404, "data-script dashboard: no such page");
   };
 
-  async function action(req: IncomingMessage, res: ServerResponse, runId: number, name: Action) {
+  async function action(guard: Guard, req: IncomingMessage, res: ServerResponse, runId: number, name: Action) {
     const foreign = guard.foreignRequest(req);
     if (foreign) return json(res, 403, { message: `refused: ${foreign}` });
     if (readOnly) return json(res, 403, { message: "refused: the dashboard is read-only" });

@@ -45,8 +45,8 @@ export interface Guard {
   foreignRequest(req: IncomingMessage): string | undefined;
 }
 
-export function createGuard(token: string | undefined): Guard {
-  const secret = token ?? randomBytes(32).toString("hex");
+/** `secret`: what a mounted dashboard (no token) signs its action key with; shared by the app's processes (dashboard-key.ts). */
+export function createGuard(token: string | undefined, secret = token ?? randomBytes(32).toString("hex")): Guard {
   const session = createHmac("sha256", secret).update("session").digest("hex");
   const actionKey = createHmac("sha256", secret).update("action").digest("hex");
   return {

@@ -107,6 +107,31 @@ describe("createDashboardHandler mounted in an Express app", () => {
     expect((await again.json()).message).toContain("pause is not possible now");
   });
 
+  test("a second process of the app (another handler on the same database) accepts the first one's page: one action key per database; a forged key is refused", async () => {
+    const page = await (await fetch(`${base}${PREFIX}/runs/${runId}`, { headers: AUTH })).text();
+    const key = /name="data-script-key" content="([0-9a-f]+)"/.exec(page)![1];
+    const other = createDashboardHandler({ dataSource: "ormconfig.ts", scripts: FIXTURE_SCRIPTS, cwd: ROOT });
+    const app = express();
+    app.use(PREFIX, other);
+    let second: Server | undefined;
+    await new Promise<void>((resolve) => (second = app.listen(0, "127.0.0.1", () => resolve())));
+    const otherBase = `http://127.0.0.1:${(second!.address() as { port: number }).port}`;
+    try {
+      const post = (with_: string) =>
+        fetch(`${otherBase}${PREFIX}/runs/${runId}/resume`, { method: "POST", headers: { origin: otherBase, "x-data-script-key": with_, "content-type": "application/json" }, body: "{}" });
+      const forged = await post("0".repeat(64));
+      expect({ status: forged.status, body: await forged.json() }).toEqual({ status: 403, body: { message: expect.stringContaining("the action key is missing or wrong") } });
+      expect((await runOf(db, "slow-touch")).status).toBe("paused");
+      const resumed = await post(key);
+      expect({ status: resumed.status, body: await resumed.json() }).toEqual({ status: 200, body: { message: expect.stringContaining("resume") } });
+      expect((await runOf(db, "slow-touch")).status).toBe("running");
+    } finally {
+      second!.closeAllConnections();
+      await new Promise((resolve) => second!.close(resolve));
+      await other.close();
+    }
+  });
+
   test("Cancel, then Revert of the cancelled run: the revert runs as a run of its own (its page linked), and the rows it saved are written back", async () => {
     const page = await (await fetch(`${base}${PREFIX}/runs/${runId}`, { headers: AUTH })).text();
     const key = /name="data-script-key" content="([0-9a-f]+)"/.exec(page)![1];
