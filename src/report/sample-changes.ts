@@ -1,23 +1,13 @@
+import type { RunSample } from "../ledger/runs";
 import type { ChunkSample } from "../messages";
 
-/** One column of a dry-run sample that would change: its values as JSON text, as the summary prints them. */
-export interface SampleChange {
-  column: string;
-  before: string;
-  after: string;
-}
-
-/** A dry run's sample as it is printed and kept in the ledger: the row, and what would change in it (or how it would go). */
-export interface KeptSample {
-  key: string;
-  changes: SampleChange[];
-  removed?: ChunkSample["removed"];
-}
-
-/** Only the columns whose value would change; JSON text, so a NUL or a Date survives the ledger's jsonb as the summary shows it. */
-export function sampleChanges(sample: ChunkSample): KeptSample {
+/**
+ * A dry run's sample as it is printed and kept on its run: only the columns whose value would
+ * change, as JSON text, so a NUL or a Date survives the ledger's jsonb as the summary shows it.
+ */
+export function sampleChanges(sample: ChunkSample): RunSample {
   if (sample.removed) return { key: sample.key, changes: [], removed: sample.removed };
-  const changes: SampleChange[] = [];
+  const changes: RunSample["changes"] = [];
   for (const column of Object.keys(sample.after)) {
     const before = JSON.stringify(sample.before[column]) ?? "undefined";
     const after = JSON.stringify(sample.after[column]) ?? "undefined";
