@@ -2,6 +2,7 @@ import { isLive } from "./participants";
 import type { Sql } from "./sql";
 import type { StoredText } from "./stored-text";
 import type { ChunkStatus } from "./transitions";
+import { insertUndo } from "./undo";
 
 /**
  * How a participant's workers take chunks and record them. A chunk is claimed
@@ -131,7 +132,7 @@ export async function markSaved(
   afterSavePendingFor: unknown[] | null,
   undo?: KeptUndo,
 ): Promise<void> {
-  const keep = undo ? `WITH kept AS (INSERT INTO data_script_undo (run_id, chunk_no, image, rows) VALUES ($1, $2, $15::jsonb, $16)) ` : "";
+  const keep = undo ? `WITH kept AS (${insertUndo(15)}) ` : "";
   const rows = await sql(
     `${keep}UPDATE data_script_chunks SET status = $3, rows = $4, changed = $5, inserted = $6, conflicted = $7,
        attempts = attempts + 1, pid = $8, error = NULL, error_stack = NULL, saved_at = now(), written_keys = $9::jsonb, saved_by = $10,

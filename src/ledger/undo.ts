@@ -6,7 +6,12 @@ import type { Sql } from "./sql";
  * keeps none). The image itself is the undo module's; here it is stored JSON.
  */
 export async function saveUndo(sql: Sql, runId: number, chunkNo: number, image: object, rows: number): Promise<void> {
-  await sql(`INSERT INTO data_script_undo (run_id, chunk_no, image, rows) VALUES ($1, $2, $3::jsonb, $4)`, [runId, chunkNo, JSON.stringify(image), rows]);
+  await sql(insertUndo(3), [runId, chunkNo, JSON.stringify(image), rows]);
+}
+
+/** The INSERT of a chunk's image: run and chunk in $1, $2; the image (JSON) and its row count from `$first` on (markSaved sends it inside its own statement). */
+export function insertUndo(first: number): string {
+  return `INSERT INTO data_script_undo (run_id, chunk_no, image, rows) VALUES ($1, $2, $${first}::jsonb, $${first + 1})`;
 }
 
 /** A chunk's images, latest first (undone in the reverse order they were taken). */
