@@ -13,7 +13,7 @@ import { isThenable, REMOVE, type DataScript, type ScriptContext } from "../scri
 import { describe, errorMessage, sampleOf, SAMPLE_LIMIT, ScriptError, type ChunkWork, type ChunkWrite } from "./chunk-write";
 import { rowSelection, type RowSelection } from "../script/row-selection";
 import { withRows } from "./explain-data-error";
-import { outsideSelectGuard } from "./outside-select";
+import { outsideSelectGuard, type OutsideSelect } from "./outside-select";
 import { removeRows } from "./remove-rows";
 import { writeSettingAsideRefused } from "./refused-rows";
 
@@ -31,12 +31,11 @@ export async function writeTableChunk(
   result: ChunkResult,
   settings: WorkerSettings,
 ): Promise<ChunkWrite> {
-  const selection = rowSelection(script, metadata);
+  const { selection, outside } = selectionOf(script, metadata);
   // A retried row is loaded whole; the guard below holds it to `select` all the same.
   const rows = task.retryFailures
     ? [...(await loadByKeys(manager, metadata, task.retryFailures.map((f) => f.key as ObjectLiteral))).values()]
     : await loadRange(script, metadata, manager, task, ctx, selection);
-  const outside = outsideSelectGuard(metadata, selection);
   result.scanned = rows.length;
 
   const failures: RowFailure[] = [];
@@ -125,6 +124,23 @@ export async function writeTableChunk(
   };
 }
 
+/**
+ * The run's row selection and its write guard: the same for every chunk of the script, decided once
+ * per script and entity metadata (a DataSource initialised again builds new metadata: decided again).
+ */
+const selections = new WeakMap<EntityMetadata, WeakMap<DataScript, { selection: RowSelection; outside: OutsideSelect | undefined }>>();
+
+function selectionOf(script: DataScript, metadata: EntityMetadata) {
+  let byScript = selections.get(metadata);
+  if (!byScript) selections.set(metadata, (byScript = new WeakMap()));
+  let known = byScript.get(script);
+  if (!known) {
+    const selection = rowSelection(script, metadata);
+    byScript.set(script, (known = { selection, outside: outsideSelectGuard(metadata, selection) }));
+  }
+  return known;
+}
+
 async function loadRange(script: DataScript, metadata: EntityMetadata, manager: EntityManager, task: ChunkWork, ctx: ScriptContext<unknown>, selection: RowSelection) {
   const alias = "row";
   let qb = manager.createQueryBuilder(metadata.target as never, alias);
@@ -169,13 +185,13 @@ function compositeRangeWhere(metadata: EntityMetadata, alias: string, range: Key
 /** The range load's SQL per entity, lock mode and selection: TypeORM builds the same text for every chunk (~0.7 ms each). */
 const rangeSql = new WeakMap<EntityMetadata, Map<string, string>>();
 
-function rangeQuery(metadata: EntityMetadata, locked: string, qb: SelectQueryBuilder<ObjectLiteral>, range: unknown[]): [string, unknown[]] {
-  let byLock = rangeSql.get(metadata);
-  if (!byLock) rangeSql.set(metadata, (byLock = new Map()));
-  const sql = byLock.get(locked);
+function rangeQuery(metadata: EntityMetadata, variant: string, qb: SelectQueryBuilder<ObjectLiteral>, range: unknown[]): [string, unknown[]] {
+  let byVariant = rangeSql.get(metadata);
+  if (!byVariant) rangeSql.set(metadata, (byVariant = new Map()));
+  const sql = byVariant.get(variant);
   if (sql !== undefined) return [sql, range];
   const [built, parameters] = qb.getQueryAndParameters();
   // Kept only when the range is all it takes: its values, in order.
-  if (parameters.length === range.length && range.every((value, i) => parameters[i] === value)) byLock.set(locked, built);
+  if (parameters.length === range.length && range.every((value, i) => parameters[i] === value)) byVariant.set(variant, built);
   return [built, parameters];
 }
