@@ -39,6 +39,9 @@ const SAME_WORK_VARIANTS: [string, string][] = [
   ["lit+lz4+cte+mark+nosp", "all of the above"],
   ["lit+lz4+imgmark", "as lit+lz4, the image INSERT and the mark in one statement after the UPDATE"],
   ["lit+lz4+imgmark+nosp", "as lit+lz4+imgmark, no SAVEPOINT"],
+  ["lit+lz4+noimg", "as lit+lz4, no before-image"],
+  ["lit+lz4+narrow", "as lit+lz4, loading key and username only, nothing RETURNed"],
+  ["lit+lz4+noimg+narrow+nosp", "only the ledger's claim, mark and counter row above the split's statements"],
 ];
 const ALL = Infinity;
 const NOT_LARGE = 100_000;

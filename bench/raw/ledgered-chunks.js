@@ -35,7 +35,7 @@ function variantFlags(config) {
 
 /**
  * Child: pulls chunks until none is left; `work(client, lo, hi, chunkNo)` returns { rows, image }, or
- * { rows, saved: true } when its own statement kept the image and marked the chunk (or { rows, imageSaved: true }: the image only).
+ * { rows, saved: true } when its own statement kept the image and marked the chunk (or { rows, imageSaved: true }: the image only; no image: none kept).
  */
 async function pullChunks(client, work, flags) {
   let rows = 0;
@@ -48,7 +48,7 @@ async function pullChunks(client, work, flags) {
     }
     if (!flags.has("nosp")) await client.query("SAVEPOINT data_script_attempt");
     const done = await work(client, claimed.lo, claimed.hi, claimed.chunk_no);
-    if (!done.saved && !done.imageSaved) await client.query(SAVE_UNDO, [claimed.chunk_no, JSON.stringify(done.image), done.rows]);
+    if (!done.saved && !done.imageSaved && done.image) await client.query(SAVE_UNDO, [claimed.chunk_no, JSON.stringify(done.image), done.rows]);
     if (!done.saved) await client.query(MARK_DONE, [claimed.chunk_no, done.rows, process.pid]);
     await client.query(COUNT, [process.pid, done.rows]);
     await client.query("COMMIT");

@@ -12,15 +12,20 @@
 //   cte   the image kept by the UPDATE's own statement (WITH u AS (UPDATE … RETURNING) INSERT …):
 //         "after" from the UPDATE's parameters, "before" from the loaded values; one round trip less;
 //   mark  the chunk's ledger mark in that statement too; another round trip less;
-//   imgmark  the UPDATE alone, then the image's INSERT and the chunk's mark in one statement (a CTE).
+//   imgmark  the UPDATE alone, then the image's INSERT and the chunk's mark in one statement (a CTE);
+//   noimg  no before-image at all (what `--no-undo` drops);
+//   narrow the chunk loaded as the raw split loads it (key and username only) and nothing RETURNed:
+//         what whole rows and the read-back cost.
 const { ledgeredMethod } = require("./ledgered-chunks");
 
 const PLAN = `SELECT min(id)::int AS lo, max(id)::int AS hi FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / $1 AS b FROM users) s GROUP BY b ORDER BY b`;
 const LOAD = `SELECT id, username, email, "isActive", "updatedAt" FROM users WHERE id BETWEEN $1 AND $2 ORDER BY id`;
+const NARROW_LOAD = `SELECT id, username FROM users WHERE id BETWEEN $1 AND $2 ORDER BY id`;
 const SET_FROM =
   `UPDATE users AS t SET username = v.username, "updatedAt" = CURRENT_TIMESTAMP ` +
   `FROM unnest($1::int[], $2::text[]) AS v(id, username) WHERE t.id = v.id AND t.id BETWEEN $3 AND $4 RETURNING t.id, t."updatedAt"`;
 const UPDATE = SET_FROM;
+const NARROW_UPDATE = SET_FROM.slice(0, SET_FROM.indexOf(" RETURNING"));
 
 // $1 keys and $2 values as literals (text, cast for unnest), $5 chunk, $6 "before" literal, $7 rows in the image.
 const IMAGE = `jsonb_build_object('entity', 'User', 'keys', jsonb_build_array('id'), 'updated', jsonb_build_object(
@@ -59,7 +64,8 @@ ledgeredMethod(
   __filename,
   async (client, config) => (await client.query(PLAN, [config.chunk || 1000])).rows.map((r) => [r.lo, r.hi]),
   async (client, lo, hi, chunkNo, flags) => {
-    const loaded = (await client.query(LOAD, [lo, hi])).rows;
+    const narrow = flags.has("narrow");
+    const loaded = (await client.query(narrow ? NARROW_LOAD : LOAD, [lo, hi])).rows;
     const ids = new Array(loaded.length);
     const before = new Array(loaded.length);
     const after = new Array(loaded.length);
@@ -79,10 +85,11 @@ ledgeredMethod(
     } else if (flags.has("cte")) {
       returned = await client.query(UPDATE_AND_IMAGE, [keys, values, lo, hi, chunkNo, literal(before), loaded.length]);
     } else {
-      returned = await client.query(UPDATE, [keys, values, lo, hi]);
+      returned = await client.query(narrow ? NARROW_UPDATE : UPDATE, [keys, values, lo, hi]);
     }
     const byId = new Map(loaded.map((row) => [row.id, row]));
     for (const row of returned.rows) byId.get(row.id).updatedAt = row.updatedAt; // read back, as the runner does
+    if (flags.has("noimg")) return { rows: returned.rowCount };
     if (flags.has("cte")) return { rows: returned.rowCount, saved, imageSaved: true };
     if (flags.has("imgmark")) {
       await client.query(IMAGE_AND_MARK, [chunkNo, JSON.stringify(literalImage(keys, before, values)), returned.rowCount, process.pid]);
