@@ -176,6 +176,7 @@ export const METHODS: MethodSpec[] = [
   rawChild("f-set-based", "(f) set-based UPDATE … SET username = upper(username)", "update", "set-based.js"),
   // The create path: N new rows.
   runner(`create-runner-w${W}-count`, `runner (source kind, bulkInsert), --workers ${W}, counting`, "create", "bench-create-users", W, "count"),
+  runner("create-runner-wdefault-count", `runner (source kind, bulkInsert), --workers not given (chosen from the plan), counting`, "create", "bench-create-users", "default", "count"),
   tsChild("create-lib-bulkinsert-count", "bulkInsert() per 1,000 in one process, counting", "create", "bulk-library.ts", "count"),
   tsChild("create-save-count", "TypeORM save(…, {chunk: 1000}), counting", "create", "typeorm-save.ts", "count", NOT_LARGE),
   rawChild("create-raw-unnest", "raw INSERT … SELECT FROM unnest per 1,000 (pg)", "create", "raw-insert.js"),
