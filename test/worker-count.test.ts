@@ -9,8 +9,12 @@ describe("the default number of workers", () => {
     [{ chunks: 199, cores: 8, databaseHere: false }, 1, "199 chunks: too few to pay for a second process"],
     [{ chunks: 350, cores: 8, databaseHere: false }, 3, "350 chunks: 100 or more for each process"],
     [{ chunks: 5000, cores: 8, databaseHere: false }, 8, "5000 chunks, 8 cores"],
-    [{ chunks: 5000, cores: 8, databaseHere: true }, 4, "5000 chunks, the database shares this machine's 8 cores: 4 for the workers"],
-    [{ chunks: 5000, cores: 2, databaseHere: true }, 1, "5000 chunks, the database shares this machine's 2 cores: 1 for the workers"],
+    [{ chunks: 5000, cores: 8, databaseHere: true }, 8, "5000 chunks, 8 cores"],
+    [{ chunks: 1000, cores: 2, databaseHere: true }, 2, "1000 chunks, 2 cores"],
+    [{ chunks: 1000, cores: 8, databaseHere: true }, 2, "1000 chunks: 400 or more for each process, the database on this machine"],
+    [{ chunks: 500, cores: 2, databaseHere: true }, 1, "500 chunks: too few to pay for a second process, the database on this machine"],
+    [{ chunks: 150, cores: 2, databaseHere: true }, 1, "150 chunks: too few to pay for a second process"],
+    [{ chunks: undefined, cores: 2, databaseHere: true }, 1, "a source's length is not known before it is read; the database shares this machine's 2 cores: 1 for the workers"],
     [{ chunks: undefined, cores: 4, databaseHere: false }, 4, "a source's length is not known before it is read; 4 cores"],
   ])("%j: %i worker(s)", (plan, workers, reason) => {
     expect(chooseWorkers(plan)).toEqual({ workers, reason });
