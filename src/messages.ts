@@ -149,5 +149,29 @@ export interface WorkerModule {
   closeWorker(): Promise<void>;
 }
 
-/** The environment variable that carries a forked worker's settings (JSON). */
+/** The environment variable that carries a forked worker's settings (JSON), or the number of pieces they were cut into. */
 export const WORKER_SETTINGS_ENV = "DATA_SCRIPT_WORKER_SETTINGS";
+
+/**
+ * Linux refuses to start a process whose one environment string is over 128 KiB (E2BIG), and a
+ * run's settings carry its parameters (a --params-file may hold 1 MB): longer settings go in pieces
+ * (`…_PARTS` = n, `…_0` … `…_n-1`), which together may use the whole environment's limit.
+ */
+const PIECE = 100_000;
+
+export function workerSettingsEnv(settings: WorkerSettings): Record<string, string> {
+  const json = JSON.stringify(settings);
+  if (json.length <= PIECE) return { [WORKER_SETTINGS_ENV]: json };
+  const env: Record<string, string> = {};
+  let parts = 0;
+  for (let at = 0; at < json.length; at += PIECE) env[`${WORKER_SETTINGS_ENV}_${parts++}`] = json.slice(at, at + PIECE);
+  env[`${WORKER_SETTINGS_ENV}_PARTS`] = String(parts);
+  return env;
+}
+
+/** The settings a forked worker was started with, or undefined when it was not given any. */
+export function readWorkerSettingsEnv(env: NodeJS.ProcessEnv): WorkerSettings | undefined {
+  const parts = Number(env[`${WORKER_SETTINGS_ENV}_PARTS`] ?? 0);
+  const json = parts ? Array.from({ length: parts }, (_, i) => env[`${WORKER_SETTINGS_ENV}_${i}`] ?? "").join("") : env[WORKER_SETTINGS_ENV];
+  return json ? (JSON.parse(json) as WorkerSettings) : undefined;
+}

@@ -96,6 +96,32 @@ describe("typed parameters", () => {
     expect((await inputsProject.cli(db, ["stamp-rows", "--params-file", join(dir, "nope.json")])).stderr).toContain("--params-file not found");
   });
 
+  test("a --params-file value longer than one environment string may be (300 KB) reaches both forked workers whole", async () => {
+    const note = `${"x".repeat(300_000 - 8)}the-end!`;
+    const file = join(dir, "long.json");
+    writeFileSync(file, JSON.stringify({ note }));
+    const run = await inputsProject.cli(db, ["note-rows", "--params-file", file, "--workers", "2", "--json"]);
+    expect(run.stderr).not.toContain("E2BIG");
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ workers: 2, changed: ROWS });
+    expect(await stamps()).toEqual({ "300000 the-end!/1": ROWS });
+  });
+
+  test("settings larger than the system lets a new process take (a 600 KB parameter under a 512 KB limit): exit 2 saying what to do, nothing recorded; --workers 1 runs it", async () => {
+    const file = join(dir, "long.json");
+    writeFileSync(file, JSON.stringify({ note: "y".repeat(600_000) }));
+    const limited = { stackLimitKb: 2048 }; // arguments and environment: 512 KB
+    const run = await inputsProject.cli(db, ["note-rows", "--params-file", file, "--workers", "2"], limited);
+    expect(run.stderr).toMatch(
+      /^data-script: the run's settings for its worker processes \(\d+ KB, mostly its parameters\) are more than this system lets a new process take in its environment \(E2BIG\): run with --workers 1, or pass the path of a file as a parameter and read the file in setup\(\)\n/,
+    );
+    expect(run.code).toBe(2);
+    expect(await ledgerRuns(db, "note-rows")).toEqual([]);
+    const one = await inputsProject.cli(db, ["note-rows", "--params-file", file, "--workers", "1"], limited);
+    expect(one.code).toBe(0);
+    expect(await stamps()).toEqual({ "600000 yyyyyyyy/1": ROWS });
+  });
+
   test("resuming an interrupted run with other parameters exits 2; with the same ones it completes exactly once; --restart starts over", async () => {
     const first = inputsProject.start(db, ["stamp-rows", ...GOOD, "--workers", "2", "--pause-ms", "60"]);
     await waitFor(async () => (await savedChunks(db, "stamp-rows")) >= 4);

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { WORKER_SETTINGS_ENV, type ChunkResult, type ChunkTask, type WorkerModule, type WorkerSettings } from "../messages";
+import { UsageError } from "../errors";
+import { WORKER_SETTINGS_ENV, workerSettingsEnv, type ChunkResult, type ChunkTask, type WorkerModule, type WorkerSettings } from "../messages";
 
 /** Where chunks execute: a Tinypool of child processes, or this process (`--workers 1`). */
 export interface ChunkPool {
@@ -21,19 +22,28 @@ const IN_PROCESS_WORKER = join(__dirname, "..", "worker", "chunk-worker.js");
 export async function createProcessPool(workers: number, settings: WorkerSettings): Promise<ChunkPool> {
   // Tinypool is ESM-only; Node ≥ 20.19 loads it through import().
   const { Tinypool } = await import("tinypool");
-  const pool = new Tinypool({
-    filename: WORKER_ENTRY,
-    runtime: "child_process",
-    minThreads: workers,
-    maxThreads: workers,
-    isolateWorkers: false,
-    env: { ...(process.env as Record<string, string>), [WORKER_SETTINGS_ENV]: JSON.stringify(settings) },
-  });
+  const env = { ...inheritedEnv(), ...workerSettingsEnv(settings) };
+  let pool: InstanceType<typeof Tinypool>;
+  try {
+    pool = new Tinypool({ filename: WORKER_ENTRY, runtime: "child_process", minThreads: workers, maxThreads: workers, isolateWorkers: false, env });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "E2BIG") throw error;
+    const kb = Math.ceil(JSON.stringify(settings).length / 1024);
+    throw new UsageError(
+      `the run's settings for its worker processes (${kb} KB, mostly its parameters) are more than this system lets a new process take in its environment (E2BIG): ` +
+        `run with --workers 1, or pass the path of a file as a parameter and read the file in setup()`,
+    );
+  }
   return {
     size: workers,
     run: (task) => pool.run(task, { name: "runChunk" }),
     close: () => pool.destroy(),
   };
+}
+
+/** This process's environment without settings it was itself given as a worker (a run started from a script's code). */
+function inheritedEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith(WORKER_SETTINGS_ENV))) as Record<string, string>;
 }
 
 /** The worker in this process: it shares the parent's DataSource object and connects once the parent has closed it. */

@@ -19,6 +19,8 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Its own process group (a host of its own): `process.kill(-child.pid, signal)` reaches its whole tree. */
   detached?: boolean;
+  /** Started under `ulimit -s <kb>`: Linux lets a new process's arguments and environment take a quarter of it. */
+  stackLimitKb?: number;
 }
 
 /** Starts `data-script …` as a user would, in its own process. */
@@ -26,7 +28,10 @@ export function startCli(args: string[], options: CliOptions = {}): { child: Chi
   // CI is the test's to set: the embedded server never starts under CI without --embedded.
   const env: Record<string, string | undefined> = { ...process.env, FORCE_COLOR: "0", CI: undefined, ...options.env };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv, detached: options.detached });
+  const [command, commandArgs] = options.stackLimitKb
+    ? ["/bin/sh", ["-c", `ulimit -s ${options.stackLimitKb} && exec "$0" "$@"`, process.execPath, BIN, ...args]]
+    : [process.execPath, [BIN, ...args]];
+  const child = spawn(command, commandArgs, { cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv, detached: options.detached });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
