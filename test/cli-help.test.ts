@@ -1,4 +1,6 @@
-import { runCli } from "./support/cli";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, runCli } from "./support/cli";
 
 /** `<command> --help` lists that command's own options, and no other command's. */
 describe("per-command help", () => {
@@ -14,7 +16,7 @@ describe("per-command help", () => {
   const database = [...target, "--embedded", "--namespace"];
   const runner = [...database, "--json", "--progress", "--workers", "--dry-run", "--restart", "--join", "--lease", "--pause-ms", "--lock-timeout", "--statement-timeout", "--chunk-timeout", "--max-replication-lag"];
   const scriptRun = [...runner, "--chunk-size", "--force", "--continue-on-error", "--undo", "--param", "--params-file", "--input", "--allow-empty"];
-  const always = ["--help", "--verbose"];
+  const always = ["--help", "--verbose", "--version"];
 
   test.each<[string, string[]]>([
     ["run", [...scriptRun, "--pending"]],
@@ -26,6 +28,12 @@ describe("per-command help", () => {
     ["ui", [...database, "--port", "--host", "--read-only"]],
   ])("`%s --help` lists exactly its own options", async (command, expected) => {
     expect(optionsOf(await help([command]))).toEqual([...expected, ...always].sort());
+  });
+
+  test("--version prints the installed package's version and exits 0", async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(await runCli(["--version"])).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 
   test("`new --help` does not offer --force, nor any run option", async () => {

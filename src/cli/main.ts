@@ -1,4 +1,6 @@
 import "reflect-metadata";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 // yargs 17: its CommonJS build loads in ~20 ms; yargs 18 is ESM-only and takes ~80 ms to load, before anything else can start.
 import yargs from "yargs/yargs";
 import {
@@ -180,7 +182,7 @@ export async function main(argv: string[]): Promise<number> {
     // A repeated single-valued option (`-d a -d b`) takes its last value (see flags.ts).
     .parserConfiguration({ "greedy-arrays": false })
     .help()
-    .version(false)
+    .version(packageVersion())
     .fail((message, error) => {
       throw error ?? new UsageError(message);
     });
@@ -193,6 +195,11 @@ export async function main(argv: string[]): Promise<number> {
     console.error(text);
     return code;
   }
+}
+
+/** This package's version, for `data-script --version`. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }).version;
 }
 
 /** `--input -` (standard input): yargs would take a lone `-` for a positional; `--input=-` it takes as the value. */
