@@ -162,16 +162,25 @@ const PIECE = 100_000;
 export function workerSettingsEnv(settings: WorkerSettings): Record<string, string> {
   const json = JSON.stringify(settings);
   if (json.length <= PIECE) return { [WORKER_SETTINGS_ENV]: json };
+  // Escaped to ASCII first: a cut never splits a character (a surrogate pair would arrive as U+FFFD).
+  const ascii = json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   const env: Record<string, string> = {};
   let parts = 0;
-  for (let at = 0; at < json.length; at += PIECE) env[`${WORKER_SETTINGS_ENV}_${parts++}`] = json.slice(at, at + PIECE);
+  for (let at = 0; at < ascii.length; at += PIECE) env[`${WORKER_SETTINGS_ENV}_${parts++}`] = ascii.slice(at, at + PIECE);
   env[`${WORKER_SETTINGS_ENV}_PARTS`] = String(parts);
   return env;
 }
 
-/** The settings a forked worker was started with, or undefined when it was not given any. */
-export function readWorkerSettingsEnv(env: NodeJS.ProcessEnv): WorkerSettings | undefined {
+/**
+ * The settings a forked worker was started with, or undefined when it was not given any. They
+ * are taken out of `env`: a process the script starts does not inherit them (they hold its parameters).
+ */
+export function takeWorkerSettingsEnv(env: NodeJS.ProcessEnv): WorkerSettings | undefined {
   const parts = Number(env[`${WORKER_SETTINGS_ENV}_PARTS`] ?? 0);
-  const json = parts ? Array.from({ length: parts }, (_, i) => env[`${WORKER_SETTINGS_ENV}_${i}`] ?? "").join("") : env[WORKER_SETTINGS_ENV];
+  const pieces = Array.from({ length: parts }, (_, i) => env[`${WORKER_SETTINGS_ENV}_${i}`]);
+  const missing = pieces.findIndex((piece) => piece === undefined);
+  if (missing >= 0) throw new Error(`this worker's settings are incomplete: piece ${missing + 1} of ${parts} is missing from its environment`);
+  const json = parts ? pieces.join("") : env[WORKER_SETTINGS_ENV];
+  for (const name of Object.keys(env)) if (name.startsWith(WORKER_SETTINGS_ENV)) delete env[name];
   return json ? (JSON.parse(json) as WorkerSettings) : undefined;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, runCli } from "./support/cli";
 
@@ -33,7 +34,8 @@ describe("per-command help", () => {
   test("--version prints the installed package's version and exits 0", async () => {
     const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
     expect(version).toMatch(/^\d+\.\d+\.\d+/);
-    expect(await runCli(["--version"])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    // From another folder: the package's own package.json, not the one where it is run.
+    expect(await runCli(["--version"], { cwd: tmpdir() })).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 
   test("`new --help` does not offer --force, nor any run option", async () => {

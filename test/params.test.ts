@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { runScript, UsageError } from "typeorm-data-script";
 import { ROOT, runCli, waitFor } from "./support/cli";
@@ -96,21 +98,26 @@ describe("typed parameters", () => {
     expect((await inputsProject.cli(db, ["stamp-rows", "--params-file", join(dir, "nope.json")])).stderr).toContain("--params-file not found");
   });
 
+  /** A value that repeats nowhere (pieces swapped or doubled would change its hash), with characters outside ASCII. */
+  const longNote = (length: number) => Array.from({ length: length / 8 }, (_, i) => `é${i.toString(36).padStart(6, "0")}`).join("");
+  const stampOf = (note: string) => `${note.length} ${createHash("sha256").update(note).digest("hex").slice(0, 16)}/1`;
+  const limited = { stackLimitKb: 2048 }; // Linux: 512 KB for a new process's arguments and environment
+
   test("a --params-file value longer than one environment string may be (300 KB) reaches both forked workers whole", async () => {
-    const note = `${"x".repeat(300_000 - 8)}the-end!`;
+    const note = longNote(300_000);
     const file = join(dir, "long.json");
     writeFileSync(file, JSON.stringify({ note }));
     const run = await inputsProject.cli(db, ["note-rows", "--params-file", file, "--workers", "2", "--json"]);
     expect(run.stderr).not.toContain("E2BIG");
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ workers: 2, changed: ROWS });
-    expect(await stamps()).toEqual({ "300000 the-end!/1": ROWS });
+    expect(await stamps()).toEqual({ [stampOf(note)]: ROWS });
   });
 
-  test("settings larger than the system lets a new process take (a 600 KB parameter under a 512 KB limit): exit 2 saying what to do, nothing recorded; --workers 1 runs it", async () => {
+  test("settings larger than the system lets a new process take (a 600 KB parameter under a 512 KB limit): --workers 2 exits 2 saying what to do, nothing recorded; --workers 1 runs it", async () => {
+    const note = longNote(600_000);
     const file = join(dir, "long.json");
-    writeFileSync(file, JSON.stringify({ note: "y".repeat(600_000) }));
-    const limited = { stackLimitKb: 2048 }; // arguments and environment: 512 KB
+    writeFileSync(file, JSON.stringify({ note }));
     const run = await inputsProject.cli(db, ["note-rows", "--params-file", file, "--workers", "2"], limited);
     expect(run.stderr).toMatch(
       /^data-script: the run's settings for its worker processes \(\d+ KB, mostly its parameters\) are more than this system lets a new process take in its environment \(E2BIG\): run with --workers 1, or pass the path of a file as a parameter and read the file in setup\(\)\n/,
@@ -119,7 +126,20 @@ describe("typed parameters", () => {
     expect(await ledgerRuns(db, "note-rows")).toEqual([]);
     const one = await inputsProject.cli(db, ["note-rows", "--params-file", file, "--workers", "1"], limited);
     expect(one.code).toBe(0);
-    expect(await stamps()).toEqual({ "600000 yyyyyyyy/1": ROWS });
+    expect(await stamps()).toEqual({ [stampOf(note)]: ROWS });
+  });
+
+  test("the same settings with --workers not given, where the plan chose forked workers: the run goes on in one process and says why", async () => {
+    const note = longNote(600_000);
+    const file = join(dir, "long.json");
+    writeFileSync(file, JSON.stringify({ note }));
+    // 2,000 chunks of one row: enough for a second process even with the database on this machine.
+    const run = await inputsProject.cli(db, ["note-rows", "--params-file", file, "--chunk-size", "1", "--json"], limited);
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ status: "completed", workers: 1, changed: ROWS });
+    if (availableParallelism() > 1) expect(summary.workersReason).toMatch(/^2000 chunks, .*; but the run's settings are more than this system lets a new process take \(E2BIG\): one process$/);
+    expect(await stamps()).toEqual({ [stampOf(note)]: ROWS });
   });
 
   test("resuming an interrupted run with other parameters exits 2; with the same ones it completes exactly once; --restart starts over", async () => {

@@ -9,11 +9,15 @@ describe("the default number of workers", () => {
     [{ chunks: 199, cores: 8, databaseHere: false }, 1, "199 chunks: too few to pay for a second process"],
     [{ chunks: 350, cores: 8, databaseHere: false }, 3, "350 chunks: 100 or more for each process"],
     [{ chunks: 5000, cores: 8, databaseHere: false }, 8, "5000 chunks, 8 cores"],
+    [{ chunks: 5000, cores: 1, databaseHere: false }, 1, "5000 chunks, 1 core"],
+    // The database on this machine: half the cores, and past half only 400 chunks or more for each process.
+    [{ chunks: 350, cores: 8, databaseHere: true }, 3, "350 chunks: 100 or more for each process"],
+    [{ chunks: 400, cores: 8, databaseHere: true }, 4, "400 chunks, the database shares this machine's 8 cores: 4 for the workers"],
+    [{ chunks: 2000, cores: 8, databaseHere: true }, 5, "2000 chunks, the database shares this machine's 8 cores: 400 or more chunks for each process past 4"],
     [{ chunks: 5000, cores: 8, databaseHere: true }, 8, "5000 chunks, 8 cores"],
-    [{ chunks: 1000, cores: 2, databaseHere: true }, 2, "1000 chunks, 2 cores"],
-    [{ chunks: 1000, cores: 8, databaseHere: true }, 2, "1000 chunks: 400 or more for each process, the database on this machine"],
-    [{ chunks: 500, cores: 2, databaseHere: true }, 1, "500 chunks: too few to pay for a second process, the database on this machine"],
     [{ chunks: 150, cores: 2, databaseHere: true }, 1, "150 chunks: too few to pay for a second process"],
+    [{ chunks: 500, cores: 2, databaseHere: true }, 1, "500 chunks, the database shares this machine's 2 cores: 1 for the workers"],
+    [{ chunks: 1000, cores: 2, databaseHere: true }, 2, "1000 chunks, 2 cores"],
     [{ chunks: undefined, cores: 2, databaseHere: true }, 1, "a source's length is not known before it is read; the database shares this machine's 2 cores: 1 for the workers"],
     [{ chunks: undefined, cores: 4, databaseHere: false }, 4, "a source's length is not known before it is read; 4 cores"],
   ])("%j: %i worker(s)", (plan, workers, reason) => {

@@ -16,6 +16,8 @@ import { rowSelection } from "../script/row-selection";
 import type { RunContext } from "./run-context";
 import type { Progress } from "./progress";
 import { chooseWorkers, isLocalAddress, type WorkerChoice } from "./worker-count";
+import { WorkerSettingsTooLarge, type ChunkPool } from "./pool";
+import type { RunSummary } from "./summary";
 import { streamSource } from "./source-chunks";
 
 
@@ -125,7 +127,7 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
   summary.workersReason = choice?.reason;
   // The parent holds no connection pool while the workers write (a source-kind parent reads the source through it).
   if (!source) await dataSource.destroy();
-  const pool = await run.openPool(summary.workers);
+  const pool = await openChosenPool(run, summary, settings.autoWorkers);
 
   const runProgress = { chunks: 0, rows: 0 };
   // The current hold (a pause, or the database's health), recorded on the participant for status and the dashboard.
@@ -227,6 +229,22 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
  * (all of a new plan's; what is left of a resumed or joined run; a source's are not known)
  * and the machine's cores, fewer when the database runs on this machine too.
  */
+/**
+ * The pool for the workers chosen. A chosen (not given) number of forked workers the system
+ * cannot start with the run's settings (E2BIG: long parameters) falls back to this process:
+ * the run is recorded by now, and one process is what --workers 1 would do.
+ */
+async function openChosenPool(run: RunContext, summary: RunSummary, chosen: boolean): Promise<ChunkPool> {
+  try {
+    return await run.openPool(summary.workers);
+  } catch (error) {
+    if (!chosen || !(error instanceof WorkerSettingsTooLarge)) throw error;
+    summary.workers = 1;
+    summary.workersReason = `${summary.workersReason}; but the run's settings are more than this system lets a new process take (E2BIG): one process`;
+    return run.openPool(1);
+  }
+}
+
 async function chooseFromPlan(run: RunContext, runId: number, source: boolean, planned: number | undefined): Promise<WorkerChoice> {
   const [{ addr }] = await run.dataSource.query(`SELECT host(inet_server_addr()) AS addr`);
   const databaseHere = isLocalAddress(addr);

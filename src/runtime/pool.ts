@@ -29,7 +29,7 @@ export async function createProcessPool(workers: number, settings: WorkerSetting
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "E2BIG") throw error;
     const kb = Math.ceil(JSON.stringify(settings).length / 1024);
-    throw new UsageError(
+    throw new WorkerSettingsTooLarge(
       `the run's settings for its worker processes (${kb} KB, mostly its parameters) are more than this system lets a new process take in its environment (E2BIG): ` +
         `run with --workers 1, or pass the path of a file as a parameter and read the file in setup()`,
     );
@@ -40,6 +40,9 @@ export async function createProcessPool(workers: number, settings: WorkerSetting
     close: () => pool.destroy(),
   };
 }
+
+/** The system refused to start a worker with the run's settings in its environment (E2BIG). */
+export class WorkerSettingsTooLarge extends UsageError {}
 
 /** This process's environment without settings it was itself given as a worker (a run started from a script's code). */
 function inheritedEnv(): Record<string, string> {
