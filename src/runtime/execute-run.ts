@@ -225,11 +225,6 @@ async function work(run: RunContext, runRow: RunRow, participant: number, first:
 }
 
 /**
- * How many workers, when --workers was not given: from the chunks this participant may work
- * (all of a new plan's; what is left of a resumed or joined run; a source's are not known)
- * and the machine's cores, fewer when the database runs on this machine too.
- */
-/**
  * The pool for the workers chosen. A chosen (not given) number of forked workers the system
  * cannot start with the run's settings (E2BIG: long parameters) falls back to this process:
  * the run is recorded by now, and one process is what --workers 1 would do.
@@ -245,6 +240,11 @@ async function openChosenPool(run: RunContext, summary: RunSummary, chosen: bool
   }
 }
 
+/**
+ * How many workers, when --workers was not given: from the chunks this participant may work
+ * (all of a new plan's; what is left of a resumed or joined run; a source's are not known)
+ * and the machine's cores, fewer when the database runs on this machine too.
+ */
 async function chooseFromPlan(run: RunContext, runId: number, source: boolean, planned: number | undefined): Promise<WorkerChoice> {
   const [{ addr }] = await run.dataSource.query(`SELECT host(inet_server_addr()) AS addr`);
   const databaseHere = isLocalAddress(addr);
