@@ -160,15 +160,20 @@ export const WORKER_SETTINGS_ENV = "DATA_SCRIPT_WORKER_SETTINGS";
 const PIECE = 100_000;
 
 export function workerSettingsEnv(settings: WorkerSettings): Record<string, string> {
-  const json = JSON.stringify(settings);
-  if (json.length <= PIECE) return { [WORKER_SETTINGS_ENV]: json };
-  // Escaped to ASCII first: a cut never splits a character (a surrogate pair would arrive as U+FFFD).
-  const ascii = json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  // Escaped to ASCII: a piece's length is its size in bytes, and a cut never splits a character
+  // (a surrogate pair would arrive as U+FFFD).
+  const ascii = JSON.stringify(settings).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  if (ascii.length <= PIECE) return { [WORKER_SETTINGS_ENV]: ascii };
   const env: Record<string, string> = {};
   let parts = 0;
   for (let at = 0; at < ascii.length; at += PIECE) env[`${WORKER_SETTINGS_ENV}_${parts++}`] = ascii.slice(at, at + PIECE);
   env[`${WORKER_SETTINGS_ENV}_PARTS`] = String(parts);
   return env;
+}
+
+/** One of the variables workerSettingsEnv writes: a worker's own, never passed on to a process it starts. */
+export function isWorkerSettingsVariable(name: string): boolean {
+  return name.startsWith(WORKER_SETTINGS_ENV);
 }
 
 /**
@@ -181,6 +186,6 @@ export function takeWorkerSettingsEnv(env: NodeJS.ProcessEnv): WorkerSettings | 
   const missing = pieces.findIndex((piece) => piece === undefined);
   if (missing >= 0) throw new Error(`this worker's settings are incomplete: piece ${missing + 1} of ${parts} is missing from its environment`);
   const json = parts ? pieces.join("") : env[WORKER_SETTINGS_ENV];
-  for (const name of Object.keys(env)) if (name.startsWith(WORKER_SETTINGS_ENV)) delete env[name];
+  for (const name of Object.keys(env)) if (isWorkerSettingsVariable(name)) delete env[name];
   return json ? (JSON.parse(json) as WorkerSettings) : undefined;
 }

@@ -102,11 +102,15 @@ describe("typed parameters", () => {
   const longNote = (length: number) => Array.from({ length: length / 8 }, (_, i) => `é${i.toString(36).padStart(6, "0")}`).join("");
   const stampOf = (note: string) => `${note.length} ${createHash("sha256").update(note).digest("hex").slice(0, 16)}/1`;
   const limited = { stackLimitKb: 2048 }; // Linux: 512 KB for a new process's arguments and environment
-
-  test("a --params-file value longer than one environment string may be (300 KB) reaches both forked workers whole", async () => {
-    const note = longNote(300_000);
+  const writeLongNote = (length: number) => {
+    const note = longNote(length);
     const file = join(dir, "long.json");
     writeFileSync(file, JSON.stringify({ note }));
+    return { note, file };
+  };
+
+  test("a --params-file value longer than one environment string may be (300 KB) reaches both forked workers whole", async () => {
+    const { note, file } = writeLongNote(300_000);
     const run = await inputsProject.cli(db, ["note-rows", "--params-file", file, "--workers", "2", "--json"]);
     expect(run.stderr).not.toContain("E2BIG");
     expect(run.code).toBe(0);
@@ -115,9 +119,7 @@ describe("typed parameters", () => {
   });
 
   test("settings larger than the system lets a new process take (a 600 KB parameter under a 512 KB limit): --workers 2 exits 2 saying what to do, nothing recorded; --workers 1 runs it", async () => {
-    const note = longNote(600_000);
-    const file = join(dir, "long.json");
-    writeFileSync(file, JSON.stringify({ note }));
+    const { note, file } = writeLongNote(600_000);
     const run = await inputsProject.cli(db, ["note-rows", "--params-file", file, "--workers", "2"], limited);
     expect(run.stderr).toMatch(
       /^data-script: the run's settings for its worker processes \(\d+ KB, mostly its parameters\) are more than this system lets a new process take in its environment \(E2BIG\): run with --workers 1, or pass the path of a file as a parameter and read the file in setup\(\)\n/,
@@ -130,9 +132,7 @@ describe("typed parameters", () => {
   });
 
   test("the same settings with --workers not given, where the plan chose forked workers: the run goes on in one process and says why", async () => {
-    const note = longNote(600_000);
-    const file = join(dir, "long.json");
-    writeFileSync(file, JSON.stringify({ note }));
+    const { note, file } = writeLongNote(600_000);
     // 2,000 chunks of one row: enough for a second process even with the database on this machine.
     const run = await inputsProject.cli(db, ["note-rows", "--params-file", file, "--chunk-size", "1", "--json"], limited);
     expect(run.code).toBe(0);

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { UsageError } from "../errors";
-import { WORKER_SETTINGS_ENV, workerSettingsEnv, type ChunkResult, type ChunkTask, type WorkerModule, type WorkerSettings } from "../messages";
+import { isWorkerSettingsVariable, workerSettingsEnv, type ChunkResult, type ChunkTask, type WorkerModule, type WorkerSettings } from "../messages";
 
 /** Where chunks execute: a Tinypool of child processes, or this process (`--workers 1`). */
 export interface ChunkPool {
@@ -46,7 +46,7 @@ export class WorkerSettingsTooLarge extends UsageError {}
 
 /** This process's environment without settings it was itself given as a worker (a run started from a script's code). */
 function inheritedEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith(WORKER_SETTINGS_ENV))) as Record<string, string>;
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !isWorkerSettingsVariable(name))) as Record<string, string>;
 }
 
 /** The worker in this process: it shares the parent's DataSource object and connects once the parent has closed it. */
