@@ -20,6 +20,24 @@ export interface ChunkRowRef {
   label: string;
 }
 
+/**
+ * A chunk's row whose label is built only when it is read, i.e. when the database refuses a row.
+ * A class, so the getter is on the prototype: an object literal with a getter is a new closure and
+ * shape per row, and building every label up front is a string per row of every chunk.
+ */
+export class LazyRowRef implements ChunkRowRef {
+  constructor(
+    readonly entity: ObjectLiteral,
+    /** The row's place in the chunk's list the labeller reads. */
+    readonly index: number,
+    private readonly labelOf: (index: number) => string,
+  ) {}
+
+  get label(): string {
+    return this.labelOf(this.index);
+  }
+}
+
 const ROWS = Symbol("data-script chunk rows");
 
 /** Remembers, on an error thrown by a bulk write, which rows that write was given. Returns the error. */

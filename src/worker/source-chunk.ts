@@ -8,7 +8,7 @@ import { convertColumns } from "../inputs/column-types";
 import { lineLabel } from "../inputs/input-options";
 import { isThenable, type DataScript, type ScriptContext } from "../script/data-script";
 import { describe, errorMessage, preview, sampleOf, SAMPLE_LIMIT, ScriptError, type ChunkWork, type ChunkWrite } from "./chunk-write";
-import { withRows } from "./explain-data-error";
+import { LazyRowRef, withRows, type ChunkRowRef } from "./explain-data-error";
 import { writeSettingAsideRefused, type PartialWrites } from "./refused-rows";
 
 /** Source kind: mutate each input into a new entity, then ONE bulkInsert (or bulkUpsert with `upsertOn`). */
@@ -30,18 +30,20 @@ export async function writeSourceChunk(
   const failures: RowFailure[] = [];
   const entities: ObjectLiteral[] = [];
   const inputNumbers: number[] = [];
-  for (const [i, raw] of inputs.entries()) {
-    const fail = (message: string, error?: unknown, retryable = false) => {
-      if (!settings.continueOnError) throw new ScriptError(message, { cause: error, retryable });
-      failures.push({ input: raw, key: fileLine(i) ? { line: fileLine(i) } : undefined, error: message, stack: stackOf(error) });
-    };
+  // Declared once for the chunk, not as one closure per input.
+  const fail = (i: number, message: string, error?: unknown, retryable = false) => {
+    if (!settings.continueOnError) throw new ScriptError(message, { cause: error, retryable });
+    failures.push({ input: inputs[i], key: fileLine(i) ? { line: fileLine(i) } : undefined, error: message, stack: stackOf(error) });
+  };
+  for (let i = 0; i < inputs.length; i++) {
+    const raw = inputs[i];
     let input = raw;
     if (fileLine(i)) {
       try {
         input = convertColumns(raw, script.input?.columns);
       } catch (error) {
         // `feed.csv line 31,337: column credit: "12x" is not an integer`
-        fail(`${label(i)}: ${errorMessage(error)}`, error);
+        fail(i, `${label(i)}: ${errorMessage(error)}`, error);
         continue;
       }
     }
@@ -52,7 +54,7 @@ export async function writeSourceChunk(
     } catch (error) {
       const where = fileLine(i) ? `chunk ${task.chunkNo}, ${preview(raw)}` : preview(raw);
       // The script's own code threw: the chunk is tried again (a bad cell above is not: no retry mends it).
-      fail(`mutate threw on ${label(i)} (${where}): ${errorMessage(error)}`, error, true);
+      fail(i, `mutate threw on ${label(i)} (${where}): ${errorMessage(error)}`, error, true);
       continue;
     }
     if (entity === false || entity === undefined || entity === null) {
@@ -70,13 +72,9 @@ export async function writeSourceChunk(
   }
   // On a data error, explain-data-error names the input (and its key) that PostgreSQL refused.
   // The label is read only when a row is refused: built then, not for every row of every chunk.
-  const refs = entities.map((entity, i) => ({
-    entity,
-    get label() {
-      return `${label(inputNumbers[i])}${keyHint(metadata, entity, script.upsertOn)}`;
-    },
-  }));
-  const named = (rows: typeof refs) => (error: unknown) => {
+  const labelOf = (k: number) => `${label(inputNumbers[k])}${keyHint(metadata, entities[k], script.upsertOn)}`;
+  const refs = entities.map((entity, k) => new LazyRowRef(entity, k, labelOf));
+  const named = (rows: ChunkRowRef[]) => (error: unknown) => {
     throw withRows(error, rows);
   };
   // --continue-on-error: a row the database refuses is recorded, and the chunk's other rows are written.

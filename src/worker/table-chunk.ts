@@ -12,7 +12,7 @@ import type { ChunkResult, WorkerSettings } from "../messages";
 import { isThenable, REMOVE, type DataScript, type ScriptContext } from "../script/data-script";
 import { describe, errorMessage, sampleOf, SAMPLE_LIMIT, ScriptError, type ChunkWork, type ChunkWrite } from "./chunk-write";
 import { rowSelection, type RowSelection } from "../script/row-selection";
-import { withRows } from "./explain-data-error";
+import { LazyRowRef, withRows } from "./explain-data-error";
 import { outsideSelectGuard, type OutsideSelect } from "./outside-select";
 import { removeRows } from "./remove-rows";
 import { writeSettingAsideRefused } from "./refused-rows";
@@ -88,16 +88,17 @@ export async function writeTableChunk(
     removingStates = removing.map(snapshot);
   }
   const keyRange = task.retryFailures ? undefined : chunkKeyRange(metadata, task);
-  const refs = mutated.map((row, i) => ({ entity: row, label: `${metadata.name} row ${describeKey(metadata, row)}`, loaded: loaded[i] }));
-  const write = (rows: typeof refs) =>
-    updateLoaded(manager, rows.map((r) => r.entity), rows.map((r) => r.loaded), { keyRange }).catch((error) => {
+  const labelOf = (i: number) => `${metadata.name} row ${describeKey(metadata, mutated[i])}`;
+  const refs = mutated.map((row, i) => new LazyRowRef(row, i, labelOf));
+  const write = (rows: LazyRowRef[]) =>
+    updateLoaded(manager, rows.map((r) => r.entity), rows.map((r) => loaded[r.index]), { keyRange }).catch((error) => {
       throw withRows(error, rows);
     });
   let update: Awaited<ReturnType<typeof write>>;
   if (settings.continueOnError) {
     // A row the database refuses is recorded (its key: a resumed run retries it) and the chunk's other rows are written.
     const set = await writeSettingAsideRefused(manager, metadata, task.chunkNo, refs, {
-      write: (rows) => write(rows as typeof refs),
+      write: (rows) => write(rows as LazyRowRef[]),
       combine: (a, b) => ({ updated: a.updated + b.updated, conflicts: [...a.conflicts, ...b.conflicts], changes: [...a.changes, ...b.changes] }),
       empty: { updated: 0, conflicts: [], changes: [] },
     });
