@@ -30,7 +30,7 @@ export interface MethodSpec {
 
 export const WORKERS = availableParallelism();
 
-/** bench/raw/same-work-update.js's variants: flags joined by "+" (lit, lz4, nosp, cte, mark). */
+/** bench/raw/same-work-update.js's variants: flags joined by "+" (see that file and ledgered-chunks.js). */
 const SAME_WORK_VARIANTS: [string, string][] = [
   ["lit+lz4", "the runner's image format (array literals in jsonb) and storage (lz4), separate INSERT"],
   ["lit+lz4+nosp", "as lit+lz4, no SAVEPOINT"],
@@ -39,6 +39,9 @@ const SAME_WORK_VARIANTS: [string, string][] = [
   ["lit+lz4+cte+mark+nosp", "all of the above"],
   ["lit+lz4+imgmark", "as lit+lz4, the image INSERT and the mark in one statement after the UPDATE"],
   ["lit+lz4+imgmark+nosp", "as lit+lz4+imgmark, no SAVEPOINT"],
+  ["lit+lz4+imgmark+retid", "as lit+lz4+imgmark, RETURNING the key only, the update date read once per chunk"],
+  ["lit+lz4+imgmark+noret", "as lit+lz4+imgmark, nothing RETURNed"],
+  ["lit+lz4+imgmark+fastdate", "as lit+lz4+imgmark, dates parsed by the runner's timestamptz parser (the statements the runner sends, parsed as it parses them)"],
   ["lit+lz4+noimg", "as lit+lz4, no before-image"],
   ["lit+lz4+narrow", "as lit+lz4, loading key and username only, nothing RETURNed"],
   ["lit+lz4+noimg+narrow+nosp", "only the ledger's claim, mark and counter row above the split's statements"],

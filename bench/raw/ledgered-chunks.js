@@ -28,7 +28,10 @@ const SAVE_UNDO = `INSERT INTO bench_raw_undo (chunk_no, image, rows) VALUES ($1
 const MARK_DONE = `UPDATE bench_raw_chunks SET status = 'done', attempts = attempts + 1, rows = $2, pid = $3, saved_at = now() WHERE chunk_no = $1 RETURNING chunk_no`;
 const COUNT = `INSERT INTO bench_raw_counts (pid, events) VALUES ($1, $2)`;
 
-/** A variant's flags (config.variant, joined by "+"): lz4 (the image column's compression), nosp (no savepoint). */
+/**
+ * A variant's flags (config.variant, joined by "+"): lz4 (the image column's compression), nosp (no savepoint),
+ * fastdate (timestamptz parsed by the runner's own parser, dist/worker/timestamptz-parser.js, instead of node-pg's).
+ */
 function variantFlags(config) {
   return new Set(String(config.variant || "").split("+").filter(Boolean));
 }
@@ -63,6 +66,7 @@ async function pullChunks(client, work, flags) {
 function ledgeredMethod(file, plan, work) {
   main(async (client, config) => {
     if (config.handshake) {
+      if (variantFlags(config).has("fastdate")) require("../../dist/worker/timestamptz-parser.js").installTimestamptzParser();
       await waitForGo();
       const t0 = now();
       const rows = await pullChunks(client, (c, lo, hi, chunkNo) => work(c, lo, hi, chunkNo, variantFlags(config)), variantFlags(config));

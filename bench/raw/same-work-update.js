@@ -14,6 +14,8 @@
 //   mark  the chunk's ledger mark in that statement too; another round trip less;
 //   imgmark  the UPDATE alone, then the image's INSERT and the chunk's mark in one statement (a CTE);
 //   noimg  no before-image at all (what `--no-undo` drops);
+//   retid  RETURNING the key only (the update date is the transaction's: one now() per chunk instead);
+//   noret  no RETURNING (the row count only);
 //   narrow the chunk loaded as the raw split loads it (key and username only) and nothing RETURNed:
 //         what whole rows and the read-back cost.
 const { ledgeredMethod } = require("./ledgered-chunks");
@@ -26,6 +28,7 @@ const SET_FROM =
   `FROM unnest($1::int[], $2::text[]) AS v(id, username) WHERE t.id = v.id AND t.id BETWEEN $3 AND $4 RETURNING t.id, t."updatedAt"`;
 const UPDATE = SET_FROM;
 const NARROW_UPDATE = SET_FROM.slice(0, SET_FROM.indexOf(" RETURNING"));
+const KEY_ONLY_UPDATE = `${NARROW_UPDATE} RETURNING t.id`;
 
 // $1 keys and $2 values as literals (text, cast for unnest), $5 chunk, $6 "before" literal, $7 rows in the image.
 const IMAGE = `jsonb_build_object('entity', 'User', 'keys', jsonb_build_array('id'), 'updated', jsonb_build_object(
@@ -85,7 +88,12 @@ ledgeredMethod(
     } else if (flags.has("cte")) {
       returned = await client.query(UPDATE_AND_IMAGE, [keys, values, lo, hi, chunkNo, literal(before), loaded.length]);
     } else {
-      returned = await client.query(narrow ? NARROW_UPDATE : UPDATE, [keys, values, lo, hi]);
+      const sql = narrow || flags.has("noret") ? NARROW_UPDATE : flags.has("retid") ? KEY_ONLY_UPDATE : UPDATE;
+      returned = await client.query(sql, [keys, values, lo, hi]);
+    }
+    if (flags.has("retid")) {
+      const { rows: [{ at }] } = await client.query("SELECT CURRENT_TIMESTAMP AS at");
+      for (const row of returned.rows) row.updatedAt = at;
     }
     const byId = new Map(loaded.map((row) => [row.id, row]));
     for (const row of returned.rows) byId.get(row.id).updatedAt = row.updatedAt; // read back, as the runner does
