@@ -136,6 +136,9 @@ describe("pauseScript, resumeScript, cancelScript (the API, in-process)", () => 
     expect(result.stderr).toMatch(/bump: cancelled — run #1/);
     expect(result.stderr).toMatch(/cancelled by bob@ops at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: "wrong rows"/);
     expect(result.stderr).toContain("paused by alice@laptop");
+    // The hold is named for what it was (a pause), not the database's health.
+    expect(result.stderr).toMatch(/held [\d.]+ s \(last reason: paused by alice@laptop/);
+    expect(result.stderr).not.toContain("unhealthy");
 
     // The history keeps every request; the run's totals are those of its saved chunks, recorded by its last participant.
     expect(await controls(db)).toEqual([
@@ -247,6 +250,9 @@ describe("controls across processes: two hosts joined (--workers 1 each), operat
     const changed = await bumped(db);
     expect(changed).toBeGreaterThan(0);
     expect(changed).toBeLessThan(N);
+    // The last line counts the chunks written against the plan, as the ledger holds them.
+    const written = await savedChunks(db, "bump");
+    for (const result of results) expect(result.stderr).toMatch(new RegExp(`the run, 2 participants: .* in ${written} of \\d+ chunks`));
     expect(await counterHistogram(db)).toEqual({ counters: { 0: N - changed, 1: changed }, audit: { rows: String(changed), distinct_ids: String(changed), wrong: "0" } });
 
     const status = await hosts.cli(db, ["status", "--json"]);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { availableParallelism } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { runScript, UsageError } from "typeorm-data-script";
 import { ROOT, runCli, waitFor } from "./support/cli";
@@ -223,6 +223,21 @@ describe("new --with-params / --with-input", () => {
     scripts = mkdtempSync(join(ROOT, ".tmp", "scaffold-"));
   });
   afterAll(() => rmSync(scripts, { recursive: true, force: true }));
+
+  test("outside an app that has zod, new --with-params says to install it", async () => {
+    const app = mkdtempSync(join(tmpdir(), "scaffold-no-zod-"));
+    try {
+      const result = await runCli(["new", "with-params", "--with-params", "--scripts", join(app, "scripts")]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain("it imports zod, which this app does not have: npm install zod");
+      // This repository has zod: no such line.
+      const here = await runCli(["new", "has-zod", "--with-params", "--scripts", scripts]);
+      expect(here.stdout).not.toContain("npm install zod");
+      rmSync(join(scripts, "has-zod.ts"));
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
+  });
 
   test("scaffolds a script with a parameter schema, and one that reads an --input file; both load", async () => {
     expect((await runCli(["new", "with-params", "--with-params", "--scripts", scripts])).code).toBe(0);

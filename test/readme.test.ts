@@ -43,6 +43,9 @@ describe("the README's programs run against the demo app", () => {
     expect(run.stderr).toBe("");
     expect(run.stdout).toContain("2024-rename-users: dry run completed (rolled back, nothing saved)");
     expect(run.stdout).toContain("would change: username ×2000");
+    // A dry run saves nothing: its processes ran chunks.
+    expect(run.stdout).toMatch(/\d+ process(es)? ran chunks/);
+    expect(run.stdout).not.toContain("saved chunks");
     expect(run.status).toBe(0);
   });
 });

@@ -63,7 +63,7 @@ describe("a streaming standby whose replay is paused", () => {
     const result = await run.done;
     expect(result.code).toBe(0);
     expect(result.stderr).toContain("increment: completed");
-    expect(result.stderr).toMatch(/held [\d.]+ s while the database was unhealthy \(last: replication lag/);
+    expect(result.stderr).toMatch(/held [\d.]+ s \(last reason: replication lag/);
     expect((await counterHistogram(db)).counters).toEqual({ 1: 10_000 });
   });
 });

@@ -30,6 +30,7 @@ import {
   UsageError,
   type RunSummary,
 } from "..";
+import { unresolvedTemplateImports } from "../runtime/scaffold-script";
 import { isJson, revertOptions, runOptions, showsProgress, targetOptions, type Flags } from "./flags";
 import { databaseFlags, jsonFlag, quietProgressFlag, runnerFlags, scriptRunFlags, targetFlags } from "./options";
 import { withSignals } from "./signals";
@@ -162,6 +163,9 @@ export async function main(argv: string[]): Promise<number> {
           withInput: Boolean(args.withInput),
         });
         console.log(`created ${file}`);
+        for (const name of unresolvedTemplateImports(file, Boolean(args.withParams))) {
+          console.log(`  it imports ${name}, which this app does not have: npm install ${name} (or declare the schema with another Standard Schema validator)`);
+        }
       },
     )
     .command(

@@ -38,10 +38,11 @@ function summaryLines(s: RunSummary): string {
     );
   }
   const why = s.workersReason ? ` (${s.workersReason})` : "";
-  lines.push(`  chunks: ${s.chunks} of ${s.chunksTotal}, workers: ${s.workers}${why}, ${s.pids.length} process${s.pids.length === 1 ? "" : "es"} saved chunks`);
+  lines.push(`  chunks: ${s.chunks} of ${s.chunksTotal}, workers: ${s.workers}${why}, ${s.pids.length} process${s.pids.length === 1 ? "" : "es"} ${s.dryRun ? "ran" : "saved"} chunks`);
   if (s.rows) lines.push(`  ${s.rows}`);
   lines.push(`  time: ${(s.wallMs / 1000).toFixed(2)} s wall, ${(s.jobMs / 1000).toFixed(2)} s job, ${Math.round(s.rowsPerSecond)} rows/s`);
-  if (s.heldMs > 0) lines.push(`  held ${(s.heldMs / 1000).toFixed(1)} s while the database was unhealthy (last: ${s.lastHoldReason})`);
+  // A hold is a pause, the database's health or the script's throttle: the reason says which.
+  if (s.heldMs > 0) lines.push(`  held ${(s.heldMs / 1000).toFixed(1)} s (last reason: ${s.lastHoldReason})`);
   if (s.dryRun && Object.keys(s.columns).length) {
     lines.push(`  would change: ${Object.entries(s.columns).map(([c, n]) => `${c} ×${n}`).join(", ")}`);
   }
@@ -70,5 +71,7 @@ function wholeRun(s: RunSummary, run: NonNullable<RunSummary["run"]>): string {
       ? `${run.scanned} in the before-images, ${run.changed} restored, ${run.skipped} skipped, ${run.deleted} deleted` + (run.inserted ? `, ${run.inserted} re-inserted` : "")
       : `${run.scanned} scanned, ${run.changed} changed, ${run.inserted} inserted, ${run.skipped} skipped` + (run.removed ? `, ${run.removed} removed` : "") + (run.conflicted ? `, ${run.conflicted} skipped on a version change` : "");
   const own = (["scanned", "changed", "inserted", "skipped", "deleted", "removed"] as const).some((k) => s[k] !== run[k]);
-  return `  ${who}: ${counts} in ${run.chunks} chunks${own ? " (this invocation's share above)" : ""}`;
+  // A cancelled or failed run wrote only some of its planned chunks.
+  const chunks = run.chunksWritten !== undefined && run.chunksWritten < run.chunks ? `${run.chunksWritten} of ${run.chunks}` : `${run.chunks}`;
+  return `  ${who}: ${counts} in ${chunks} chunks${own ? " (this invocation's share above)" : ""}`;
 }

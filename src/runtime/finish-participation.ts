@@ -80,6 +80,7 @@ export async function finishParticipation(args: {
       deleted: Number(final.rows_deleted),
       removed: Number(final.rows_removed),
       chunks: final.chunks_total,
+      ...(final.status === "cancelled" || final.status === "failed" ? { chunksWritten: await chunksWritten(ledger, runId, final.chunks_total) } : {}),
       participants,
     };
     if (settings.dryRun) summary.run = undefined;
@@ -164,4 +165,10 @@ async function finaliseIfLast(args: { run: RunContext; runId: number; participan
   // A completed revert marks the run it undid `reverted` (its before-images used): a second revert has nothing to do.
   if (finalised && current.kind === "revert" && outcome.status === "completed" && !settings.dryRun) await ledger.markReverted(runId);
   return ledger.run(runId);
+}
+
+/** The chunks a run that ended early wrote: its plan less what was never claimed or failed for good. */
+async function chunksWritten(ledger: RunContext["ledger"], runId: number, planned: number): Promise<number> {
+  const [left, failed] = await Promise.all([ledger.workLeft(runId), ledger.failedChunks(runId)]);
+  return planned - left.pending - failed;
 }

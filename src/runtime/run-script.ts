@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { connectDataSource } from "../database/connect";
@@ -81,8 +82,19 @@ function settleInput(settings: RunSettings, loaded: PreparedRun, summary: RunSum
   if (input && runId != null && summary!.status === "completed" && !settings.dryRun) dropRunCopy(settings.cwd, loaded.name, runId);
 }
 
-export function scriptsFolder(settings: { cwd: string; scripts: string }): string {
-  return resolve(settings.cwd, settings.scripts);
+/**
+ * The scripts folder, absolute. With neither it nor the data-source file there, the command ran
+ * outside the app (or before it was set up): said once, for both, with the ways to point at them.
+ */
+export function scriptsFolder(settings: { cwd: string; scripts: string; dataSource?: string }): string {
+  const folder = resolve(settings.cwd, settings.scripts);
+  if (settings.dataSource !== undefined && !existsSync(folder) && !existsSync(resolve(settings.cwd, settings.dataSource))) {
+    throw new UsageError(
+      `no app found in ${settings.cwd}: neither the data source ${settings.dataSource} nor the scripts folder ${settings.scripts} exists ` +
+        `(run data-script from your app's folder, set "data-script": { "dataSource": "…", "scripts": "…" } in its package.json, or pass -d <file> --scripts <dir>)`,
+    );
+  }
+  return folder;
 }
 
 export function withDefaults(hooks: RunHooks): Required<Omit<RunHooks, "signal">> & Pick<RunHooks, "signal"> {

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { UsageError } from "../errors";
 import { resolveTargetSettings, type TargetOptions } from "../settings/settings";
 import { detectAppStyle, type AppStyle } from "./app-style";
@@ -105,4 +105,18 @@ export function scaffoldScript(name: string, options: ScaffoldOptions = {}): str
   const className = name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase()).replace(/^\d+/, "");
   writeFileSync(file, template(className || "Script", { withParams, withInput, style }));
   return file;
+}
+
+/**
+ * What a freshly written template imports that its app cannot resolve (`--with-params` writes a
+ * zod schema; the package depends on no validator), so `new` can say what to install.
+ */
+export function unresolvedTemplateImports(file: string, withParams: boolean): string[] {
+  if (!withParams) return [];
+  try {
+    require.resolve("zod", { paths: [dirname(file)] });
+    return [];
+  } catch {
+    return ["zod"];
+  }
 }

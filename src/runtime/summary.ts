@@ -23,7 +23,7 @@ export interface RunSummary extends RowCounts {
   wallMs: number;
   /** Chunks planned → last commit. */
   jobMs: number;
-  /** Time the run held while the database was unhealthy (replication lag, lock timeouts, the script's throttle). */
+  /** Time the run held: paused, or the database unhealthy (replication lag, lock timeouts), or the script's throttle. */
   heldMs: number;
   /** Why it last held. */
   lastHoldReason?: string;
@@ -37,7 +37,13 @@ export interface RunSummary extends RowCounts {
    * The whole run's totals once it ended (the counts above are this
    * participant's share of it: the same numbers when it worked alone).
    */
-  run?: RowCounts & { chunks: number; participants: number };
+  run?: RowCounts & {
+    /** Chunks planned. */
+    chunks: number;
+    /** Chunks written, where the run ended before all were (cancelled, failed). */
+    chunksWritten?: number;
+    participants: number;
+  };
   /** A revert: the run it undid (changed = rows restored, skipped = rows changed since, deleted = inserted rows removed). */
   revertOf?: number;
   /** A revert: the keys of the rows it left alone because live traffic changed them since (at most 10,000). */

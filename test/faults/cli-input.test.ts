@@ -43,6 +43,15 @@ describe("bad input: exit 2, a clear message, nothing written", () => {
     await expectUsageError(noFolder, "scripts folder not found: no/such/folder (pass --scripts <dir>)");
   });
 
+  test("run outside the app (no data source, no scripts folder): one message names both and the ways to point at them", async () => {
+    const empty = mkdtempSync(join(scratch, "no-app-"));
+    for (const args of [["touch"], ["run", "--pending"], ["status"]]) {
+      const result = await runCli(args, { cwd: empty, env: { DATABASE_URL: db.url } });
+      await expectUsageError(result, `no app found in ${empty}: neither the data source ./ormconfig.ts nor the scripts folder ./scripts exists`);
+      expect(result.stderr).toContain(`set "data-script": { "dataSource": "…", "scripts": "…" } in its package.json, or pass -d <file> --scripts <dir>`);
+    }
+  });
+
   test("a name with a path separator or `..` is refused: only files inside the scripts folder ever run", async () => {
     const marker = join(scratch, "outside-loaded");
     // ../outside-script.ts exists (a valid DataScript next to the scripts folder) and would write the marker if loaded.
