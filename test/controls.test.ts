@@ -94,6 +94,7 @@ describe("pauseScript, resumeScript, cancelScript (the API, in-process)", () => 
 
   test("no run yet: refused by name; a run in progress: paused (held, by whom, why), resumed, cancelled; each refusal a UsageError", async () => {
     await expect(pauseScript({ ...PROJECT, script: "bump" })).rejects.toThrow(new UsageError("bump has never run: there is no run to pause"));
+    await expect(cancelScript({ ...PROJECT, script: "bmup" })).rejects.toThrow(/^unknown script "bmup" in .*\. Did you mean "bump"\?$/);
 
     const a = host(db, ["--param", "sleepMs=250"]);
     await waitFor(async () => (await savedChunks(db, "bump")) >= 2);

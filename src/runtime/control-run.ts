@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { connectDataSource } from "../database/connect";
 import { postgresOptions } from "../database/postgres-options";
@@ -6,7 +7,8 @@ import { UsageError } from "../errors";
 import { openRunLedger, type RunLedger } from "../ledger/ledger";
 import { CONTROL_MOVES, decideControl, type ControlAction, type RunStatus } from "../ledger/transitions";
 import { resolveTargetSettings, type TargetOptions } from "../settings/settings";
-import { withDefaults, type RunHooks } from "./run-script";
+import { resolveScript } from "../script/load-script";
+import { scriptsFolder, withDefaults, type RunHooks } from "./run-script";
 
 export interface ControlOptions extends TargetOptions, Pick<RunHooks, "log"> {
   /** The script whose run in progress to operate (its latest real run). */
@@ -75,6 +77,10 @@ async function controlScript(action: ControlAction, options: ControlOptions): Pr
     await target.dataSource.destroy();
     const ledger = await openRunLedger(postgresOptions(target.dataSource), settings.namespace);
     try {
+      // A name the ledger has no run of and the scripts folder no file of is a typo, said as `run` says it.
+      // (A script whose file is gone can still be controlled while the ledger has its run.)
+      const folder = scriptsFolder(settings);
+      if (existsSync(folder) && !(await ledger.latest(script))) resolveScript(folder, script, settings.scripts);
       return await applyControl(ledger, action, script, request);
     } finally {
       await ledger.close();
