@@ -120,6 +120,9 @@ describe("pauseScript, resumeScript, cancelScript (the API, in-process)", () => 
     expect(p.held_since).toBeInstanceOf(Date);
     const [status] = (await scriptStatuses(PROJECT)).filter((s) => s.script === "bump");
     expect(status).toMatchObject({ status: "paused", control: { action: "pause", by: "alice@laptop", reason: "peak traffic" } });
+    // Its totals so far are its saved chunks' (the run row has none until it ends).
+    expect(status.rowsChanged).toBeGreaterThan(0);
+    expect(status.rowsChanged).toBeLessThanOrEqual(await bumped(db));
     expect(status.participants).toEqual([expect.objectContaining({ state: "active", hold: { reason: p.hold_reason, since: expect.any(String) } })]);
 
     const resumed = await resumeScript({ ...PROJECT, script: "bump" });

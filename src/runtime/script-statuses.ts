@@ -112,9 +112,10 @@ export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[
       const crashed = run?.status === "running" && !participants.some((p) => p.state === "active" && p.live);
       const changedSinceRun = run ? run.checksum !== checksumOf(file) : false;
       const revert = reverts.get(name);
-      // A run still `running` in the ledger (at work, or its process killed) has no totals yet: its saved chunks have.
-      const counts = run?.status === "running" ? await ledger.counts(run.id) : undefined;
-      const revertCounts = revert?.status === "running" ? await ledger.counts(revert.id) : undefined;
+      // A run still `running` or `paused` in the ledger (at work, held, or its process killed) has no totals yet: its saved chunks have.
+      const unfinished = (r: typeof run) => r?.status === "running" || r?.status === "paused";
+      const counts = unfinished(run) ? await ledger.counts(run!.id) : undefined;
+      const revertCounts = unfinished(revert) ? await ledger.counts(revert!.id) : undefined;
       let status: ScriptStatus["status"] = crashed ? "interrupted" : run?.status ?? "pending";
       if (status === "reverted" && changedSinceRun) status = "pending"; // a fixed version
       statuses.push({
