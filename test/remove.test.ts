@@ -257,6 +257,9 @@ describe("revert of a purge", () => {
     expect(preview.code).toBe(0);
     expect(preview.stderr).toContain(`1 skipped (changed since the run: left as they are), 0 would be deleted (inserted by the run), ${N / 3 - 1} would be re-inserted (removed by the run)`);
     expect(preview.stderr).toContain(`skipped: {"id":3}`);
+    // Its samples name rows as a run's dry run does (the key's value), before → after.
+    expect(preview.stderr).toMatch(/^    \d+: \w+: .+ → .+$/m);
+    expect(preview.stderr).not.toMatch(/^    \{/m);
     const revert = await project.cli(db, ["revert", "purge-types", "--workers", "2", "--json"]);
     expect(revert.code).toBe(0);
     const summary = JSON.parse(revert.stdout);

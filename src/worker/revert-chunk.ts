@@ -1,4 +1,5 @@
 import type { EntityManager } from "typeorm";
+import { describeKey } from "../bulk/change-set";
 import { chunkLedger } from "../ledger/ledger";
 import type { ChunkResult, ChunkTask } from "../messages";
 import { restoreImage } from "../undo/restore";
@@ -32,7 +33,7 @@ export async function revertChunk(
     result.inserted += restored.reinserted;
     skippedKeys.push(...restored.skippedKeys);
     for (const sample of restored.samples) {
-      if (result.samples.length < 3) result.samples.push({ key: JSON.stringify(sample.key), before: sample.before, after: sample.after });
+      if (result.samples.length < 3) result.samples.push({ key: describeKey(metadata, sample.key), before: sample.before, after: sample.after });
     }
     for (const [path, n] of Object.entries(restored.columns)) result.columns[path] = (result.columns[path] ?? 0) + n;
   }
