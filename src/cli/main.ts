@@ -30,10 +30,10 @@ import {
   UsageError,
   type RunSummary,
 } from "..";
-import { unresolvedTemplateImports } from "../runtime/scaffold-script";
 import { isJson, revertOptions, runOptions, showsProgress, targetOptions, type Flags } from "./flags";
 import { databaseFlags, jsonFlag, quietProgressFlag, runnerFlags, scriptRunFlags, targetFlags } from "./options";
 import { withSignals } from "./signals";
+import { unresolvedTemplateImports } from "./template-imports";
 
 /** Entry point of the `data-script` bin; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { UsageError } from "../errors";
 import { resolveTargetSettings, type TargetOptions } from "../settings/settings";
 import { detectAppStyle, type AppStyle } from "./app-style";
@@ -107,16 +107,3 @@ export function scaffoldScript(name: string, options: ScaffoldOptions = {}): str
   return file;
 }
 
-/**
- * What a freshly written template imports that its app cannot resolve (`--with-params` writes a
- * zod schema; the package depends on no validator), so `new` can say what to install.
- */
-export function unresolvedTemplateImports(file: string, withParams: boolean): string[] {
-  if (!withParams) return [];
-  try {
-    require.resolve("zod", { paths: [dirname(file)] });
-    return [];
-  } catch {
-    return ["zod"];
-  }
-}
