@@ -106,4 +106,3 @@ export function scaffoldScript(name: string, options: ScaffoldOptions = {}): str
   writeFileSync(file, template(className || "Script", { withParams, withInput, style }));
   return file;
 }
-
