@@ -77,11 +77,13 @@ async function controlScript(action: ControlAction, options: ControlOptions): Pr
     await target.dataSource.destroy();
     const ledger = await openRunLedger(postgresOptions(target.dataSource), settings.namespace);
     try {
-      // A name the ledger has no run of and the scripts folder no file of is a typo, said as `run` says it.
+      return await applyControl(ledger, action, script, request);
+    } catch (error) {
+      // Refused, for a name the ledger has no run of and the scripts folder no file of: a typo, said as `run` says it.
       // (A script whose file is gone can still be controlled while the ledger has its run.)
       const folder = scriptsFolder(settings);
-      if (existsSync(folder) && !(await ledger.latest(script))) resolveScript(folder, script, settings.scripts);
-      return await applyControl(ledger, action, script, request);
+      if (error instanceof UsageError && existsSync(folder) && !(await ledger.latest(script))) resolveScript(folder, script, settings.scripts);
+      throw error;
     } finally {
       await ledger.close();
     }

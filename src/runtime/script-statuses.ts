@@ -1,7 +1,7 @@
 import { connectDataSource } from "../database/connect";
 import { postgresOptions } from "../database/postgres-options";
 import { openTarget, type Target } from "../database/target";
-import { openRunLedger, type ParticipantRow } from "../ledger/ledger";
+import { openRunLedger, type ParticipantRow, type RunRow } from "../ledger/ledger";
 import { redactSecrets } from "../database/redact";
 import { maskParams } from "../report/mask-params";
 import type { DataScript } from "../script/data-script";
@@ -112,10 +112,8 @@ export async function statusesOn(settings: TargetSettings, scripts: ScriptEntry[
       const crashed = run?.status === "running" && !participants.some((p) => p.state === "active" && p.live);
       const changedSinceRun = run ? run.checksum !== checksumOf(file) : false;
       const revert = reverts.get(name);
-      // A run still `running` or `paused` in the ledger (at work, held, or its process killed) has no totals yet: its saved chunks have.
-      const unfinished = (r: typeof run) => r?.status === "running" || r?.status === "paused";
-      const counts = unfinished(run) ? await ledger.counts(run!.id) : undefined;
-      const revertCounts = unfinished(revert) ? await ledger.counts(revert!.id) : undefined;
+      const counts = hasNoTotalsYet(run) ? await ledger.counts(run.id) : undefined;
+      const revertCounts = hasNoTotalsYet(revert) ? await ledger.counts(revert.id) : undefined;
       let status: ScriptStatus["status"] = crashed ? "interrupted" : run?.status ?? "pending";
       if (status === "reverted" && changedSinceRun) status = "pending"; // a fixed version
       statuses.push({
@@ -179,4 +177,9 @@ function describe(entry: ScriptEntry): string | null {
   } catch (error) {
     return `(cannot load: ${redactSecrets((error as Error)?.message ?? String(error)).split("\n")[0]})`;
   }
+}
+
+/** A run still `running` or `paused` in the ledger (at work, held, or its process killed) has no totals yet: its saved chunks have. */
+function hasNoTotalsYet(run: RunRow | undefined): run is RunRow {
+  return run?.status === "running" || run?.status === "paused";
 }
